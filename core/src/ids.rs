@@ -1,0 +1,148 @@
+//! Identifiers: members, groups and sender keys. Each type can only hold a valid value.
+
+use core::fmt;
+
+use sha2::{Digest, Sha256};
+
+use crate::consts::{FINGERPRINT_BYTES, ID_BYTES_MAX};
+use crate::error::{Error, Result};
+
+/// Checks the rules shared by member and group ids.
+fn check_id(what: &'static str, id: &str) -> Result<()> {
+    let reason = if id.is_empty() {
+        "must not be empty"
+    } else if id.len() > ID_BYTES_MAX {
+        "is longer than ID_BYTES_MAX (128) bytes"
+    } else if id.chars().any(char::is_control) {
+        "must not contain control characters"
+    } else {
+        return Ok(());
+    };
+    Err(Error::InvalidId {
+        what,
+        id: id.chars().take(40).collect(),
+        reason,
+    })
+}
+
+macro_rules! string_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+        #[serde(transparent)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Validates and wraps an id: non-empty, at most [`ID_BYTES_MAX`] bytes of UTF-8, no control characters.
+            pub fn new(id: impl Into<String>) -> Result<Self> {
+                let id = id.into();
+                check_id($what, &id)?;
+                Ok(Self(id))
+            }
+
+            /// Validates an id given as bytes (formats that carry ids as byte strings).
+            pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+                let id = core::str::from_utf8(bytes).map_err(|_| Error::InvalidId {
+                    what: $what,
+                    id: String::from_utf8_lossy(bytes).chars().take(40).collect(),
+                    reason: "is not valid UTF-8",
+                })?;
+                Self::new(id)
+            }
+
+            /// The id as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                write!(f, "{}({:?})", stringify!($name), self.0)
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> core::result::Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                Self::new(s).map_err(serde::de::Error::custom)
+            }
+        }
+    };
+}
+
+string_id!(
+    /// A group member, as named by the transport (the pairwise channel or the server's metadata).
+    MemberId,
+    "member"
+);
+string_id!(
+    /// A group (Accord's channel id, seed 000's `group_id`).
+    GroupId,
+    "group"
+);
+
+/// Identifies one sender key of one sender.
+///
+/// Chatalot, Signal and `hardened` name a key by a random 32-bit chain id. Accord names it by a fingerprint
+/// of its signing public key. Seed 000's messages carry no key id at all; there the reference identifies a key
+/// locally by its fingerprint and finds it by trying the sender's retained signing keys.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
+pub enum KeyId {
+    /// A 32-bit chain id.
+    Chain(u32),
+    /// The first 8 bytes of SHA-256 of the signing public key.
+    Fingerprint([u8; FINGERPRINT_BYTES]),
+}
+
+impl KeyId {
+    /// The fingerprint of a signing public key: the first 8 bytes of its SHA-256 (Accord `senderKeyFingerprint`).
+    pub fn fingerprint_of(signing_public_key: &[u8]) -> Self {
+        let digest = Sha256::digest(signing_public_key);
+        let mut fp = [0u8; FINGERPRINT_BYTES];
+        fp.copy_from_slice(&digest[..FINGERPRINT_BYTES]);
+        KeyId::Fingerprint(fp)
+    }
+}
+
+impl fmt::Display for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyId::Chain(id) => write!(f, "#{id}"),
+            KeyId::Fingerprint(fp) => write!(f, "{}", hex::encode(fp)),
+        }
+    }
+}
+
+impl fmt::Debug for KeyId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "KeyId({self})")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_at_their_length_bound() {
+        assert!(MemberId::new("a".repeat(ID_BYTES_MAX)).is_ok());
+        let err = MemberId::new("a".repeat(ID_BYTES_MAX + 1)).unwrap_err();
+        assert_eq!(err.reason(), "invalid-id");
+        assert!(GroupId::new("").is_err());
+        assert!(GroupId::new("line\nbreak").is_err());
+        assert!(MemberId::from_bytes(&[0xff, 0xfe]).is_err());
+    }
+
+    #[test]
+    fn fingerprint_is_first_eight_bytes_of_sha256() {
+        // SHA-256("") = e3b0c442 98fc1c14 ...
+        assert_eq!(KeyId::fingerprint_of(b"").to_string(), "e3b0c44298fc1c14");
+    }
+}

@@ -1,0 +1,236 @@
+//! The reference state machine: one member's view of one group.
+//!
+//! It holds the member's own sender key and, per sender, up to [`SENDER_STATES_MAX`] receiver states (newest
+//! first) so that messages still in flight under a rotated-out key decrypt. Every check — parse, lengths,
+//! group and sender, signature, bounds, decryption — happens before any state changes: a rejected message or
+//! distribution leaves the session byte-identical (compare [`GroupSession::export`] before and after).
+
+use std::collections::{BTreeMap, VecDeque};
+
+use rand_core::CryptoRng;
+
+use crate::consts::SENDER_STATES_MAX;
+use crate::distribution::{self, Origin};
+use crate::error::{Error, Result};
+use crate::ids::{GroupId, KeyId, MemberId};
+use crate::message::{self, EncryptedMessage, Incoming};
+use crate::receiver::ReceiverState;
+use crate::sender_key::{OwnSenderKey, SenderKeyDistribution};
+use crate::suite::SuiteId;
+
+/// One member's Sender Keys state for one group.
+#[derive(Clone, Debug)]
+pub struct GroupSession {
+    pub(crate) suite: SuiteId,
+    pub(crate) group: GroupId,
+    pub(crate) me: MemberId,
+    pub(crate) own: Option<OwnSenderKey>,
+    /// The key `own` replaced, announced in Accord's `rep`.
+    pub(crate) replaced: Option<KeyId>,
+    /// Invariant: per sender, 1..=SENDER_STATES_MAX states, newest first, distinct key ids.
+    pub(crate) senders: BTreeMap<MemberId, VecDeque<ReceiverState>>,
+}
+
+/// A decrypted message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Decrypted {
+    /// The plaintext.
+    pub plaintext: Vec<u8>,
+    /// The sender key that decrypted it.
+    pub key_id: KeyId,
+    /// Its iteration.
+    pub iteration: u32,
+}
+
+impl GroupSession {
+    /// An empty session of member `me` in `group`, speaking `suite`. It has no own sender key yet.
+    pub fn new(suite: SuiteId, group: GroupId, me: MemberId) -> Self {
+        GroupSession {
+            suite,
+            group,
+            me,
+            own: None,
+            replaced: None,
+            senders: BTreeMap::new(),
+        }
+    }
+
+    /// The suite.
+    pub fn suite(&self) -> SuiteId {
+        self.suite
+    }
+
+    /// The group.
+    pub fn group(&self) -> &GroupId {
+        &self.group
+    }
+
+    /// The member whose session this is.
+    pub fn me(&self) -> &MemberId {
+        &self.me
+    }
+
+    /// The own sender key, if one was created.
+    pub fn own_sender_key(&self) -> Option<&OwnSenderKey> {
+        self.own.as_ref()
+    }
+
+    /// Creates a fresh own sender key (the first one, or a rotation replacing the current one) and returns its
+    /// distribution, to be sent to every other member over the pairwise channel.
+    pub fn create_sender_key<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<Vec<u8>> {
+        let fresh = OwnSenderKey::generate(self.suite, rng);
+        let replaced = self.own.as_ref().map(OwnSenderKey::key_id);
+        let bytes = distribution::encode(self.suite, self.origin(), &fresh, replaced)?;
+        self.own = Some(fresh);
+        self.replaced = replaced;
+        Ok(bytes)
+    }
+
+    /// The distribution of the own sender key at its current iteration (for a newcomer, or a member who asked).
+    pub fn distribution(&self) -> Result<Vec<u8>> {
+        let own = self.own.as_ref().ok_or(Error::NoOwnSenderKey)?;
+        distribution::encode(self.suite, self.origin(), own, self.replaced)
+    }
+
+    fn origin(&self) -> Origin<'_> {
+        Origin {
+            group: &self.group,
+            member: &self.me,
+        }
+    }
+
+    /// Encrypts `plaintext` with the own sender key; returns the wire bytes.
+    pub fn encrypt<R: CryptoRng + ?Sized>(&mut self, rng: &mut R, plaintext: &[u8]) -> Result<Vec<u8>> {
+        Ok(self.encrypt_detailed(rng, plaintext)?.wire)
+    }
+
+    /// Encrypts and returns every intermediate value (for known-answer vectors and tests).
+    pub fn encrypt_detailed<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        plaintext: &[u8],
+    ) -> Result<EncryptedMessage> {
+        let own = self.own.as_mut().ok_or(Error::NoOwnSenderKey)?;
+        message::seal(self.suite, &self.group, &self.me, own, rng, plaintext)
+    }
+
+    /// Installs a sender key that arrived from `from` over the pairwise channel.
+    ///
+    /// A key id already held for `from` is not re-installed (a stale or repeated distribution must never rewind
+    /// a chain and re-open consumed iterations); with different key material it is rejected as a conflict.
+    /// A new key becomes the newest state; beyond [`SENDER_STATES_MAX`] the oldest is dropped.
+    pub fn process_distribution(&mut self, from: &MemberId, wire: &[u8]) -> Result<KeyId> {
+        let origin = Origin {
+            group: &self.group,
+            member: from,
+        };
+        let dist = distribution::parse(self.suite, origin, wire)?;
+        self.install(from, dist)
+    }
+
+    fn install(&mut self, from: &MemberId, dist: SenderKeyDistribution) -> Result<KeyId> {
+        let key_id = dist.key_id;
+        let states = self.senders.entry(from.clone()).or_default();
+        if let Some(held) = states.iter().find(|s| s.key_id == key_id) {
+            return if held.signing_key == dist.signing_key {
+                Ok(key_id)
+            } else {
+                Err(Error::KeyConflict {
+                    sender: from.clone(),
+                    key_id,
+                })
+            };
+        }
+        states.push_front(ReceiverState::new(
+            key_id,
+            dist.signing_key,
+            dist.chain_key,
+            dist.iteration,
+        ));
+        states.truncate(SENDER_STATES_MAX);
+        Ok(key_id)
+    }
+
+    /// Decrypts a message that arrived from `from`.
+    pub fn decrypt(&mut self, from: &MemberId, wire: &[u8]) -> Result<Decrypted> {
+        let incoming = message::parse(self.suite, &self.group, from, wire)?;
+        let kdf = self.suite.suite().kdf;
+        let cipher = self.suite.suite().cipher;
+        let states = self
+            .senders
+            .get_mut(from)
+            .ok_or_else(|| Error::UnknownSender { sender: from.clone() })?;
+        let index = find_state(states, from, &incoming)?;
+        let state = &mut states[index];
+        let lookup = state.lookup(&kdf, from, incoming.iteration)?;
+        let failed = || Error::DecryptionFailed {
+            sender: from.clone(),
+            key_id: state.key_id,
+            iteration: incoming.iteration,
+        };
+        let nonce = incoming.nonce(lookup.message_key()).ok_or_else(failed)?;
+        let plaintext = cipher
+            .open(lookup.message_key(), &nonce, &incoming.aad, &incoming.ciphertext)
+            .map_err(|_| failed())?;
+        let key_id = state.key_id;
+        state.commit(lookup);
+        Ok(Decrypted {
+            plaintext,
+            key_id,
+            iteration: incoming.iteration,
+        })
+    }
+
+    /// Forgets every sender key of `sender` (e.g. when it leaves the group).
+    pub fn forget_sender(&mut self, sender: &MemberId) {
+        self.senders.remove(sender);
+    }
+
+    /// The retained receiver states of `sender`, newest first.
+    pub fn receiver_states(&self, sender: &MemberId) -> impl Iterator<Item = &ReceiverState> {
+        self.senders.get(sender).into_iter().flatten()
+    }
+
+    /// Every sender with at least one retained state, in order.
+    pub fn senders(&self) -> impl Iterator<Item = &MemberId> {
+        self.senders.keys()
+    }
+}
+
+/// Finds the receiver state a message belongs to and checks its signature.
+///
+/// With a key id on the wire, that key's state must exist and its signing key must verify the message.
+/// Without one (seed 000), the newest retained state whose signing key verifies the message is chosen.
+fn find_state(states: &VecDeque<ReceiverState>, from: &MemberId, incoming: &Incoming) -> Result<usize> {
+    match incoming.key_id {
+        Some(key_id) => {
+            let index = states
+                .iter()
+                .position(|s| s.key_id == key_id)
+                .ok_or_else(|| Error::UnknownKey {
+                    sender: from.clone(),
+                    key_id,
+                })?;
+            if !signature_ok(&states[index], incoming) {
+                return Err(Error::BadSignature {
+                    sender: from.clone(),
+                    key_id,
+                });
+            }
+            Ok(index)
+        }
+        None => states
+            .iter()
+            .position(|s| s.signing_key.is_some() && signature_ok(s, incoming))
+            .ok_or_else(|| Error::NoVerifyingKey { sender: from.clone() }),
+    }
+}
+
+/// Whether the message's signature verifies under the state's key. Unsigned suites have neither.
+fn signature_ok(state: &ReceiverState, incoming: &Incoming) -> bool {
+    match (&state.signing_key, &incoming.signature) {
+        (Some(key), Some(signature)) => key.verifies(&incoming.signed_bytes, signature),
+        (None, None) => true,
+        _ => false,
+    }
+}
