@@ -12,6 +12,7 @@ pub mod cipher;
 pub mod consts;
 pub mod distribution;
 pub mod error;
+pub mod fuzzing;
 pub mod ids;
 pub mod kdf;
 pub mod message;
