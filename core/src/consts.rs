@@ -15,6 +15,11 @@ pub const FORWARD_JUMP_MAX: u32 = 25_000;
 /// flight under a rotated-out key decrypt. Adding one more evicts the oldest.
 pub const SENDER_STATES_MAX: usize = 5;
 
+/// At most this many key ids of rotated-out (evicted or forgotten) sender keys are remembered per sender,
+/// so that a stale distribution cannot re-install a retired key and re-open its consumed iterations. Beyond
+/// it the oldest is forgotten.
+pub const RETIRED_KEY_IDS_MAX: usize = 32;
+
 /// Largest plaintext the crate encrypts, in bytes.
 pub const PLAINTEXT_BYTES_MAX: usize = 65_536;
 

@@ -148,6 +148,17 @@ pub enum Error {
         /// The reused key id.
         key_id: KeyId,
     },
+    /// A distribution names a sender key that was retired (rotated out); re-installing it would re-open
+    /// iterations already consumed.
+    #[error(
+        "sender key {key_id} of {sender} was retired and cannot be re-installed; the sender must create a new key"
+    )]
+    RetiredKey {
+        /// The sender.
+        sender: MemberId,
+        /// The retired key id.
+        key_id: KeyId,
+    },
 
     // ----- the caller misused the API -----
     /// `encrypt` was called before a sender key was created.
@@ -226,6 +237,7 @@ impl Error {
             Error::WrongGroup { .. } => "wrong-group",
             Error::SenderMismatch { .. } => "sender-mismatch",
             Error::KeyConflict { .. } => "key-conflict",
+            Error::RetiredKey { .. } => "retired-key",
             Error::NoOwnSenderKey => "no-own-sender-key",
             Error::IterationExhausted { .. } => "iteration-exhausted",
             Error::PlaintextTooLarge { .. } => "plaintext-too-large",

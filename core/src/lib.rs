@@ -18,6 +18,7 @@ pub mod kdf;
 pub mod message;
 pub mod receiver;
 pub mod sender_key;
+pub mod sender_record;
 pub mod session;
 pub mod signing;
 pub mod state;

@@ -10,7 +10,7 @@ use crate::error::{Error, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
 use crate::kdf::MessageKey;
 use crate::sender_key::OwnSenderKey;
-use crate::suite::{Signed, SuiteId};
+use crate::suite::SuiteId;
 use crate::wire::accord::AccordEnvelope;
 use crate::wire::chatalot::ChatalotMessage;
 use crate::wire::hardened::HardenedMessage;
@@ -134,79 +134,116 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     Ok(out)
 }
 
-/// Builds the wire bytes (and the signature) around a sealed ciphertext.
-fn frame(suite: SuiteId, group: &GroupId, me: &MemberId, own: &OwnSenderKey, out: &mut EncryptedMessage) {
-    let sign = |bytes: &[u8]| {
-        own.signing
-            .as_ref()
-            .map(|s| s.sign(bytes))
-            .unwrap_or([0; SIGNATURE_BYTES])
-    };
-    let nonce: [u8; AEAD_NONCE_BYTES] = out.nonce.as_slice().try_into().unwrap_or_default();
-    match suite {
-        SuiteId::Accord => {
-            let mut env = AccordEnvelope {
-                key_id: fingerprint(own.key_id),
-                iteration: out.iteration,
-                iv: nonce,
-                ciphertext: out.ciphertext.clone(),
-                signature: [0; SIGNATURE_BYTES],
-            };
-            out.signed_bytes = env.signed_bytes();
-            env.signature = sign(&out.signed_bytes);
-            out.wire = env.encode();
-            out.signature = Some(env.signature);
-        }
-        SuiteId::Chatalot => {
-            let msg = ChatalotMessage {
-                chain_id: chain_id(own.key_id),
-                iteration: out.iteration,
-                ciphertext: out.ciphertext.clone(),
+/// A message of one suite's wire format, before it is signed.
+enum Outgoing {
+    Accord(AccordEnvelope),
+    Chatalot(ChatalotMessage),
+    P2p(P2pGroupMessage),
+    Signal(SignalMessage),
+    Hardened(HardenedMessage),
+}
+
+impl Outgoing {
+    /// The typed message around a sealed ciphertext, with an all-zero signature.
+    fn new(suite: SuiteId, group: &GroupId, me: &MemberId, key_id: KeyId, out: &EncryptedMessage) -> Self {
+        let (iteration, ciphertext, signature) =
+            (out.iteration, out.ciphertext.clone(), [0; SIGNATURE_BYTES]);
+        let nonce: [u8; AEAD_NONCE_BYTES] = out.nonce.as_slice().try_into().unwrap_or_default();
+        match suite {
+            SuiteId::Accord => {
+                let key_id = fingerprint(key_id);
+                Outgoing::Accord(AccordEnvelope {
+                    key_id,
+                    iteration,
+                    iv: nonce,
+                    ciphertext,
+                    signature,
+                })
+            }
+            SuiteId::Chatalot => Outgoing::Chatalot(ChatalotMessage {
+                chain_id: chain_id(key_id),
+                iteration,
+                ciphertext,
                 nonce,
-            };
-            out.wire = msg.encode();
-        }
-        SuiteId::P2p => {
-            out.signed_bytes = out.ciphertext.clone();
-            let signature = sign(&out.signed_bytes);
-            let msg = P2pGroupMessage {
-                group_id: group.clone(),
-                sender_id: me.clone(),
-                iteration: out.iteration,
-                nonce,
-                ciphertext: out.ciphertext.clone(),
-                signature,
-            };
-            out.wire = msg.encode();
-            out.signature = Some(signature);
-        }
-        SuiteId::Signal => {
-            let mut msg = SignalMessage {
-                distribution_id: signal_distribution_id(group),
-                chain_id: chain_id(own.key_id),
-                iteration: out.iteration,
-                ciphertext: out.ciphertext.clone(),
-                signature: [0; SIGNATURE_BYTES],
-            };
-            out.signed_bytes = msg.encode_unsigned();
-            msg.signature = sign(&out.signed_bytes);
-            out.wire = msg.encode();
-            out.signature = Some(msg.signature);
-        }
-        SuiteId::Hardened => {
-            let mut msg = HardenedMessage {
-                key_id: chain_id(own.key_id),
-                iteration: out.iteration,
-                nonce,
-                ciphertext: out.ciphertext.clone(),
-                signature: [0; SIGNATURE_BYTES],
-            };
-            out.signed_bytes = msg.encode_unsigned();
-            msg.signature = sign(&out.signed_bytes);
-            out.wire = msg.encode();
-            out.signature = Some(msg.signature);
+            }),
+            SuiteId::P2p => {
+                let (group_id, sender_id) = (group.clone(), me.clone());
+                Outgoing::P2p(P2pGroupMessage {
+                    group_id,
+                    sender_id,
+                    iteration,
+                    nonce,
+                    ciphertext,
+                    signature,
+                })
+            }
+            SuiteId::Signal => {
+                let (distribution_id, chain_id) = (signal_distribution_id(group), chain_id(key_id));
+                Outgoing::Signal(SignalMessage {
+                    distribution_id,
+                    chain_id,
+                    iteration,
+                    ciphertext,
+                    signature,
+                })
+            }
+            SuiteId::Hardened => {
+                let key_id = chain_id(key_id);
+                Outgoing::Hardened(HardenedMessage {
+                    key_id,
+                    iteration,
+                    nonce,
+                    ciphertext,
+                    signature,
+                })
+            }
         }
     }
+
+    /// Exactly the bytes the suite signs (`None` when unsigned).
+    fn signed_bytes(&self) -> Option<Vec<u8>> {
+        match self {
+            Outgoing::Accord(m) => Some(m.signed_bytes()),
+            Outgoing::Chatalot(_) => None,
+            Outgoing::P2p(m) => Some(m.ciphertext.clone()),
+            Outgoing::Signal(m) => Some(m.encode_unsigned()),
+            Outgoing::Hardened(m) => Some(m.encode_unsigned()),
+        }
+    }
+
+    /// Sets the signature (unsigned formats have none).
+    fn set_signature(&mut self, signature: [u8; SIGNATURE_BYTES]) {
+        match self {
+            Outgoing::Accord(m) => m.signature = signature,
+            Outgoing::Chatalot(_) => {}
+            Outgoing::P2p(m) => m.signature = signature,
+            Outgoing::Signal(m) => m.signature = signature,
+            Outgoing::Hardened(m) => m.signature = signature,
+        }
+    }
+
+    fn encode(&self) -> Vec<u8> {
+        match self {
+            Outgoing::Accord(m) => m.encode(),
+            Outgoing::Chatalot(m) => m.encode(),
+            Outgoing::P2p(m) => m.encode(),
+            Outgoing::Signal(m) => m.encode(),
+            Outgoing::Hardened(m) => m.encode(),
+        }
+    }
+}
+
+/// Builds the wire bytes (and the signature) around a sealed ciphertext.
+fn frame(suite: SuiteId, group: &GroupId, me: &MemberId, own: &OwnSenderKey, out: &mut EncryptedMessage) {
+    let mut msg = Outgoing::new(suite, group, me, own.key_id, out);
+    let signed = msg.signed_bytes();
+    if let (Some(bytes), Some(signing)) = (&signed, &own.signing) {
+        let signature = signing.sign(bytes);
+        msg.set_signature(signature);
+        out.signature = Some(signature);
+    }
+    out.signed_bytes = signed.unwrap_or_default();
+    out.wire = msg.encode();
 }
 
 /// The bytes before a trailing signature: what Signal and `hardened` sign, exactly as received.
@@ -219,68 +256,74 @@ fn before_signature(wire: &[u8]) -> Vec<u8> {
 /// Parses a received message of `suite`, checking the group and sender it names against the state's.
 pub(crate) fn parse(suite: SuiteId, group: &GroupId, from: &MemberId, wire: &[u8]) -> Result<Incoming> {
     let incoming = match suite {
-        SuiteId::Accord => {
-            let env = AccordEnvelope::parse(wire)?;
-            Incoming {
-                key_id: Some(KeyId::Fingerprint(env.key_id)),
-                iteration: env.iteration,
-                nonce: Some(env.iv),
-                signed_bytes: env.signed_bytes(),
-                ciphertext: env.ciphertext,
-                signature: Some(env.signature),
-                aad: Vec::new(),
-            }
-        }
-        SuiteId::Chatalot => {
-            let msg = ChatalotMessage::parse(wire)?;
-            Incoming {
-                key_id: Some(KeyId::Chain(msg.chain_id)),
-                iteration: msg.iteration,
-                nonce: Some(msg.nonce),
-                ciphertext: msg.ciphertext,
-                signature: None,
-                signed_bytes: Vec::new(),
-                aad: Vec::new(),
-            }
-        }
+        SuiteId::Accord => parse_accord(wire)?,
+        SuiteId::Chatalot => parse_chatalot(wire)?,
         SuiteId::P2p => parse_p2p(group, from, wire)?,
-        SuiteId::Signal => {
-            let msg = SignalMessage::parse(wire)?;
-            if msg.distribution_id != signal_distribution_id(group) {
-                return Err(Error::WrongGroup {
-                    what: "signal message",
-                    expected: hex::encode(signal_distribution_id(group)),
-                    found: hex::encode(msg.distribution_id),
-                });
-            }
-            Incoming {
-                key_id: Some(KeyId::Chain(msg.chain_id)),
-                iteration: msg.iteration,
-                nonce: None,
-                ciphertext: msg.ciphertext,
-                signature: Some(msg.signature),
-                signed_bytes: before_signature(wire),
-                aad: Vec::new(),
-            }
-        }
-        SuiteId::Hardened => {
-            let msg = HardenedMessage::parse(wire)?;
-            Incoming {
-                key_id: Some(KeyId::Chain(msg.key_id)),
-                iteration: msg.iteration,
-                nonce: Some(msg.nonce),
-                aad: HardenedMessage::header(msg.key_id, msg.iteration).to_vec(),
-                ciphertext: msg.ciphertext,
-                signature: Some(msg.signature),
-                signed_bytes: before_signature(wire),
-            }
-        }
+        SuiteId::Signal => parse_signal(group, wire)?,
+        SuiteId::Hardened => parse_hardened(wire)?,
     };
-    debug_assert_eq!(
-        incoming.signature.is_some(),
-        suite.suite().signed != Signed::Nothing
-    );
+    debug_assert_eq!(incoming.signature.is_some(), suite.is_signed());
     Ok(incoming)
+}
+
+fn parse_accord(wire: &[u8]) -> Result<Incoming> {
+    let env = AccordEnvelope::parse(wire)?;
+    Ok(Incoming {
+        key_id: Some(KeyId::Fingerprint(env.key_id)),
+        iteration: env.iteration,
+        nonce: Some(env.iv),
+        signed_bytes: env.signed_bytes(),
+        ciphertext: env.ciphertext,
+        signature: Some(env.signature),
+        aad: Vec::new(),
+    })
+}
+
+fn parse_chatalot(wire: &[u8]) -> Result<Incoming> {
+    let msg = ChatalotMessage::parse(wire)?;
+    Ok(Incoming {
+        key_id: Some(KeyId::Chain(msg.chain_id)),
+        iteration: msg.iteration,
+        nonce: Some(msg.nonce),
+        ciphertext: msg.ciphertext,
+        signature: None,
+        signed_bytes: Vec::new(),
+        aad: Vec::new(),
+    })
+}
+
+fn parse_signal(group: &GroupId, wire: &[u8]) -> Result<Incoming> {
+    let msg = SignalMessage::parse(wire)?;
+    let expected = signal_distribution_id(group);
+    if msg.distribution_id != expected {
+        return Err(Error::WrongGroup {
+            what: "signal message",
+            expected: hex::encode(expected),
+            found: hex::encode(msg.distribution_id),
+        });
+    }
+    Ok(Incoming {
+        key_id: Some(KeyId::Chain(msg.chain_id)),
+        iteration: msg.iteration,
+        nonce: None,
+        ciphertext: msg.ciphertext,
+        signature: Some(msg.signature),
+        signed_bytes: before_signature(wire),
+        aad: Vec::new(),
+    })
+}
+
+fn parse_hardened(wire: &[u8]) -> Result<Incoming> {
+    let msg = HardenedMessage::parse(wire)?;
+    Ok(Incoming {
+        key_id: Some(KeyId::Chain(msg.key_id)),
+        iteration: msg.iteration,
+        nonce: Some(msg.nonce),
+        aad: HardenedMessage::header(msg.key_id, msg.iteration).to_vec(),
+        ciphertext: msg.ciphertext,
+        signature: Some(msg.signature),
+        signed_bytes: before_signature(wire),
+    })
 }
 
 fn parse_p2p(group: &GroupId, from: &MemberId, wire: &[u8]) -> Result<Incoming> {

@@ -1,6 +1,6 @@
 //! The reference state machine: one member's view of one group.
 //!
-//! It holds the member's own sender key and, per sender, up to [`SENDER_STATES_MAX`] receiver states (newest
+//! It holds the member's own sender key and, per sender, up to [`SENDER_STATES_MAX`](crate::consts::SENDER_STATES_MAX) receiver states (newest
 //! first) so that messages still in flight under a rotated-out key decrypt. Every check — parse, lengths,
 //! group and sender, signature, bounds, decryption — happens before any state changes: a rejected message or
 //! distribution leaves the session byte-identical (compare [`GroupSession::export`] before and after).
@@ -9,13 +9,13 @@ use std::collections::{BTreeMap, VecDeque};
 
 use rand_core::CryptoRng;
 
-use crate::consts::SENDER_STATES_MAX;
 use crate::distribution::{self, Origin};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
 use crate::message::{self, EncryptedMessage, Incoming};
 use crate::receiver::ReceiverState;
-use crate::sender_key::{OwnSenderKey, SenderKeyDistribution};
+use crate::sender_key::OwnSenderKey;
+use crate::sender_record::SenderRecord;
 use crate::suite::SuiteId;
 
 /// One member's Sender Keys state for one group.
@@ -27,8 +27,8 @@ pub struct GroupSession {
     pub(crate) own: Option<OwnSenderKey>,
     /// The key `own` replaced, announced in Accord's `rep`.
     pub(crate) replaced: Option<KeyId>,
-    /// Invariant: per sender, 1..=SENDER_STATES_MAX states, newest first, distinct key ids.
-    pub(crate) senders: BTreeMap<MemberId, VecDeque<ReceiverState>>,
+    /// What this member holds of each other sender.
+    pub(crate) senders: BTreeMap<MemberId, SenderRecord>,
 }
 
 /// A decrypted message.
@@ -116,39 +116,27 @@ impl GroupSession {
 
     /// Installs a sender key that arrived from `from` over the pairwise channel.
     ///
-    /// A key id already held for `from` is not re-installed (a stale or repeated distribution must never rewind
-    /// a chain and re-open consumed iterations); with different key material it is rejected as a conflict.
-    /// A new key becomes the newest state; beyond [`SENDER_STATES_MAX`] the oldest is dropped.
+    /// A key id already held for `from` is not re-installed (a stale or repeated distribution never rewinds a
+    /// chain and re-opens consumed iterations); one that disagrees with the held key is a conflict; a retired one
+    /// is refused. A new key becomes the newest state; beyond [`SENDER_STATES_MAX`](crate::consts::SENDER_STATES_MAX) the oldest is retired.
+    /// See [`SenderRecord::install`].
     pub fn process_distribution(&mut self, from: &MemberId, wire: &[u8]) -> Result<KeyId> {
         let origin = Origin {
             group: &self.group,
             member: from,
         };
         let dist = distribution::parse(self.suite, origin, wire)?;
-        self.install(from, dist)
-    }
-
-    fn install(&mut self, from: &MemberId, dist: SenderKeyDistribution) -> Result<KeyId> {
-        let key_id = dist.key_id;
-        let states = self.senders.entry(from.clone()).or_default();
-        if let Some(held) = states.iter().find(|s| s.key_id == key_id) {
-            return if held.signing_key == dist.signing_key {
+        let kdf = self.suite.suite().kdf;
+        // `install` changes nothing unless it succeeds, so a rejected distribution leaves the session as it was.
+        match self.senders.get_mut(from) {
+            Some(record) => record.install(&kdf, from, dist),
+            None => {
+                let mut record = SenderRecord::default();
+                let key_id = record.install(&kdf, from, dist)?;
+                self.senders.insert(from.clone(), record);
                 Ok(key_id)
-            } else {
-                Err(Error::KeyConflict {
-                    sender: from.clone(),
-                    key_id,
-                })
-            };
+            }
         }
-        states.push_front(ReceiverState::new(
-            key_id,
-            dist.signing_key,
-            dist.chain_key,
-            dist.iteration,
-        ));
-        states.truncate(SENDER_STATES_MAX);
-        Ok(key_id)
     }
 
     /// Decrypts a message that arrived from `from`.
@@ -156,10 +144,10 @@ impl GroupSession {
         let incoming = message::parse(self.suite, &self.group, from, wire)?;
         let kdf = self.suite.suite().kdf;
         let cipher = self.suite.suite().cipher;
-        let states = self
-            .senders
-            .get_mut(from)
-            .ok_or_else(|| Error::UnknownSender { sender: from.clone() })?;
+        let record = self.senders.get_mut(from).filter(|r| !r.states.is_empty());
+        let states = &mut record
+            .ok_or_else(|| Error::UnknownSender { sender: from.clone() })?
+            .states;
         let index = find_state(states, from, &incoming)?;
         let state = &mut states[index];
         let lookup = state.lookup(&kdf, from, incoming.iteration)?;
@@ -181,19 +169,28 @@ impl GroupSession {
         })
     }
 
-    /// Forgets every sender key of `sender` (e.g. when it leaves the group).
+    /// Retires every sender key of `sender` (e.g. when it leaves the group): its messages no longer decrypt and
+    /// its old distributions cannot re-install those keys.
     pub fn forget_sender(&mut self, sender: &MemberId) {
-        self.senders.remove(sender);
+        if let Some(record) = self.senders.get_mut(sender) {
+            record.retire_all();
+        }
     }
 
     /// The retained receiver states of `sender`, newest first.
     pub fn receiver_states(&self, sender: &MemberId) -> impl Iterator<Item = &ReceiverState> {
-        self.senders.get(sender).into_iter().flatten()
+        self.senders
+            .get(sender)
+            .into_iter()
+            .flat_map(SenderRecord::states)
     }
 
     /// Every sender with at least one retained state, in order.
     pub fn senders(&self) -> impl Iterator<Item = &MemberId> {
-        self.senders.keys()
+        self.senders
+            .iter()
+            .filter(|(_, r)| !r.states.is_empty())
+            .map(|(m, _)| m)
     }
 }
 

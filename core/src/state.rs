@@ -11,12 +11,13 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::consts::{SENDER_STATES_MAX, SKIPPED_KEYS_MAX};
+use crate::consts::{RETIRED_KEY_IDS_MAX, SENDER_STATES_MAX, SKIPPED_KEYS_MAX};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
 use crate::kdf::{ChainKey, MessageKey};
 use crate::receiver::{ITERATIONS_END, ReceiverState};
 use crate::sender_key::OwnSenderKey;
+use crate::sender_record::SenderRecord;
 use crate::session::GroupSession;
 use crate::signing::{SigningKeyPair, SigningPublicKey};
 use crate::suite::{Signed, SuiteId};
@@ -50,6 +51,7 @@ struct OwnSnapshot {
 struct SenderSnapshot {
     member: MemberId,
     states: Vec<ReceiverSnapshot>,
+    retired: Vec<KeyId>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -88,9 +90,10 @@ impl GroupSession {
             senders: self
                 .senders
                 .iter()
-                .map(|(member, states)| SenderSnapshot {
+                .map(|(member, record)| SenderSnapshot {
                     member: member.clone(),
-                    states: states.iter().map(export_receiver).collect(),
+                    states: record.states.iter().map(export_receiver).collect(),
+                    retired: record.retired.iter().copied().collect(),
                 })
                 .collect(),
         };
@@ -199,26 +202,28 @@ fn import_own(suite: SuiteId, own: OwnSnapshot) -> Result<OwnSenderKey> {
     })
 }
 
-fn import_sender(suite: SuiteId, sender: &SenderSnapshot) -> Result<VecDeque<ReceiverState>> {
-    let count = sender.states.len();
-    if count == 0 || count > SENDER_STATES_MAX {
+fn import_sender(suite: SuiteId, sender: &SenderSnapshot) -> Result<SenderRecord> {
+    let (count, retired) = (sender.states.len(), sender.retired.len());
+    if count > SENDER_STATES_MAX || retired > RETIRED_KEY_IDS_MAX {
         return Err(bad(format!(
-            "sender {} has {count} states; 1..={SENDER_STATES_MAX} allowed",
+            "sender {} has {count} states and {retired} retired keys; at most {SENDER_STATES_MAX} and \
+             {RETIRED_KEY_IDS_MAX}",
             sender.member
         )));
     }
-    let mut states = VecDeque::with_capacity(count);
+    let mut record = SenderRecord {
+        states: VecDeque::new(),
+        retired: sender.retired.iter().copied().collect(),
+    };
     for snapshot in &sender.states {
         let state = import_receiver(suite, snapshot)?;
-        if states.iter().any(|s: &ReceiverState| s.key_id == state.key_id) {
-            return Err(bad(format!(
-                "sender {} holds key {} twice",
-                sender.member, state.key_id
-            )));
+        let key_id = state.key_id;
+        if record.states.iter().any(|s| s.key_id == key_id) || record.retired.contains(&key_id) {
+            return Err(bad(format!("sender {} holds key {key_id} twice", sender.member)));
         }
-        states.push_back(state);
+        record.states.push_back(state);
     }
-    Ok(states)
+    Ok(record)
 }
 
 fn import_receiver(suite: SuiteId, r: &ReceiverSnapshot) -> Result<ReceiverState> {
