@@ -1,8 +1,8 @@
 //! The receiver side of one sender key: chain position and the skipped-key cache.
 //!
-//! Decryption is split in two so that a rejected message cannot change anything: [`ReceiverState::lookup`]
-//! is pure (it checks the bounds and derives the key into a [`KeyLookup`]), and only after the signature and
-//! the ciphertext have checked out does [`ReceiverState::commit`] apply it.
+//! Decryption is split in two so that a rejected message cannot change anything: `ReceiverState::lookup`
+//! is pure (it checks the bounds and derives the key into a `KeyLookup`), and only after the signature and
+//! the ciphertext have checked out does `ReceiverState::commit` apply it.
 
 use std::collections::BTreeMap;
 

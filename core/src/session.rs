@@ -1,7 +1,8 @@
 //! The reference state machine: one member's view of one group.
 //!
-//! It holds the member's own sender key and, per sender, up to [`SENDER_STATES_MAX`](crate::consts::SENDER_STATES_MAX) receiver states (newest
-//! first) so that messages still in flight under a rotated-out key decrypt. Every check — parse, lengths,
+//! It holds the member's own sender key and, per sender, a [`SenderRecord`]: up to
+//! [`SENDER_STATES_MAX`](crate::consts::SENDER_STATES_MAX) receiver states (newest first), so that messages
+//! still in flight under a rotated-out key decrypt, and the ids of its retired keys. Every check — parse, lengths,
 //! group and sender, signature, bounds, decryption — happens before any state changes: a rejected message or
 //! distribution leaves the session byte-identical (compare [`GroupSession::export`] before and after).
 
@@ -118,8 +119,9 @@ impl GroupSession {
     ///
     /// A key id already held for `from` is not re-installed (a stale or repeated distribution never rewinds a
     /// chain and re-opens consumed iterations); one that disagrees with the held key is a conflict; a retired one
-    /// is refused. A new key becomes the newest state; beyond [`SENDER_STATES_MAX`](crate::consts::SENDER_STATES_MAX) the oldest is retired.
-    /// See [`SenderRecord::install`].
+    /// is refused. A new key becomes the newest state; beyond
+    /// [`SENDER_STATES_MAX`](crate::consts::SENDER_STATES_MAX) the oldest is retired.
+    /// See `SenderRecord::install`.
     pub fn process_distribution(&mut self, from: &MemberId, wire: &[u8]) -> Result<KeyId> {
         let origin = Origin {
             group: &self.group,

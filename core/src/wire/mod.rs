@@ -2,7 +2,7 @@
 //!
 //! Every parser takes untrusted bytes and returns a value that cannot hold a bad length: keys, nonces and
 //! signatures are fixed-size arrays, ids are validated. Parsers never panic, refuse input larger than
-//! [`WIRE_BYTES_MAX`](crate::consts::WIRE_BYTES_MAX) before looking at it, reject unknown versions, and
+//! [`WIRE_BYTES_MAX`] before looking at it, reject unknown versions, and
 //! satisfy `parse(encode(x)) == x`. Where a format is canonical (`hardened`, and the JSON formats as this
 //! crate writes them), `encode(parse(b)) == b` for every `b` this crate produced.
 //!
