@@ -148,6 +148,7 @@ impl Outgoing {
     fn new(suite: SuiteId, group: &GroupId, me: &MemberId, key_id: KeyId, out: &EncryptedMessage) -> Self {
         let (iteration, ciphertext, signature) =
             (out.iteration, out.ciphertext.clone(), [0; SIGNATURE_BYTES]);
+        // Signal carries no nonce on the wire (its 16-byte IV is derived with the key): it never reads this one.
         let nonce: [u8; AEAD_NONCE_BYTES] = out.nonce.as_slice().try_into().unwrap_or_default();
         match suite {
             SuiteId::Accord => {

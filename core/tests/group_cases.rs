@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{Pair, group, member, pair};
+use common::{Pair, accept, group, member, pair};
 use rand_core::Rng;
 use senderkeys::consts::{FORWARD_JUMP_MAX, SKIPPED_KEYS_MAX};
 use senderkeys::{GroupSession, MemberId, SuiteId};
@@ -23,15 +23,6 @@ fn shuffle<T>(items: &mut [T], rng: &mut impl Rng) {
         let j = usize::try_from(rng.next_u64() % bound).expect("index below the length");
         items.swap(i, j);
     }
-}
-
-fn accept(p: &mut Pair, wire: &[u8], expected: &str) {
-    let suite = p.bob.suite();
-    assert_eq!(
-        p.receive(wire).map_err(|e| e.reason()),
-        Ok(expected.to_owned()),
-        "{suite}"
-    );
 }
 
 /// `session` rejects `wire` from `from` with `reason`, leaving its export byte-identical.

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{Pair, pair};
+use common::{Pair, accept, pair};
 use senderkeys::consts::{
     FORWARD_JUMP_MAX, ID_BYTES_MAX, PLAINTEXT_BYTES_MAX, RETIRED_KEY_IDS_MAX, SENDER_STATES_MAX,
     SKIPPED_KEYS_MAX,
@@ -63,15 +63,6 @@ fn next_iteration(p: &Pair) -> u64 {
         .next()
         .expect("Bob holds Alice's key")
         .next_iteration()
-}
-
-fn accept(p: &mut Pair, wire: &[u8], expected: &str) {
-    let suite = p.bob.suite();
-    assert_eq!(
-        p.receive(wire).map_err(|e| e.reason()),
-        Ok(expected.to_owned()),
-        "{suite}"
-    );
 }
 
 fn reject(p: &mut Pair, wire: &[u8], reason: &str) {

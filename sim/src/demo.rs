@@ -122,6 +122,24 @@ mod tests {
         }
     }
 
+    /// The exact text `sksim demo --seed 7` prints (and the README shows). After an intended change, update it
+    /// with `UPDATE_EXPECT=1 cargo test -p sksim` and copy the new output into the README.
+    #[test]
+    fn report_snapshot() {
+        expect_test::expect![[r#"
+seed 7: 3 members, 4 messages each, delivered in a seeded random order
+
+| suite    | deliveries | decrypted | envelope_bytes | distribution_bytes | tampered                   | replayed            |
+|----------|------------|-----------|----------------|--------------------|----------------------------|---------------------|
+| accord   | 24         | 24        | 214            | 197                | rejected: bad-signature    | rejected: duplicate |
+| chatalot | 24         | 24        | 261            | 200                | rejected: malformed        | rejected: duplicate |
+| p2p      | 24         | 24        | 135            | 155                | rejected: no-verifying-key | rejected: duplicate |
+| signal   | 24         | 24        | 125            | 95                 | rejected: wrong-group      | rejected: duplicate |
+| hardened | 24         | 24        | 128            | 75                 | rejected: bad-signature    | rejected: duplicate |
+"#]]
+        .assert_eq(&report(7).unwrap());
+    }
+
     #[test]
     fn same_seed_same_report() {
         assert_eq!(report(3).unwrap(), report(3).unwrap());

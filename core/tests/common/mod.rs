@@ -79,3 +79,13 @@ impl Pair {
         err
     }
 }
+
+/// Asserts that Bob decrypts `wire` from Alice to exactly `expected`.
+pub fn accept(p: &mut Pair, wire: &[u8], expected: &str) {
+    let suite = p.bob.suite();
+    assert_eq!(
+        p.receive(wire).map_err(|e| e.reason()),
+        Ok(expected.to_owned()),
+        "{suite}"
+    );
+}
