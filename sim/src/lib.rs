@@ -1,6 +1,19 @@
 //! `sksim`: a deterministic simulation and fuzz harness for Sender Keys group encryption.
 //!
-//! Today the crate holds the cross-suite [`demo`]; the discrete-event engine, the implementations under
-//! test, the adversary and the invariant checkers arrive with the simulator work.
+//! [`engine::run`] drives a group of virtual members through a [`config::SimConfig`] — workload, network
+//! faults, membership changes — on top of an [`implementation::Implementation`], and returns a
+//! [`report::Report`] with a verdict per invariant of the threat model and a trace hash. The same seed gives the
+//! same bytes. [`demo`] is the small cross-suite demonstration behind `sksim demo`.
 
+pub mod checkers;
+pub mod config;
 pub mod demo;
+pub mod engine;
+pub mod ground_truth;
+pub mod implementation;
+pub mod implementations;
+pub mod network;
+pub mod policy;
+pub mod report;
+pub mod rng;
+pub mod trace;

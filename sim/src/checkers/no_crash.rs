@@ -1,0 +1,32 @@
+//! `no-crash`: the implementation never panics or aborts, whatever it is fed.
+
+use super::{Checker, InvariantReport, Observation, Tally};
+
+/// Records every caught panic.
+#[derive(Debug)]
+pub struct NoCrash(Tally);
+
+impl Default for NoCrash {
+    fn default() -> Self {
+        NoCrash(Tally::new("no-crash"))
+    }
+}
+
+impl Checker for NoCrash {
+    fn observe(&mut self, observation: &Observation<'_>) {
+        if let Observation::Panicked {
+            at,
+            member,
+            operation,
+            message,
+        } = observation
+        {
+            self.0
+                .violation(*at, format!("m{member} panicked in {operation}: {message}"));
+        }
+    }
+
+    fn finish(self: Box<Self>) -> InvariantReport {
+        self.0.report(true, None)
+    }
+}

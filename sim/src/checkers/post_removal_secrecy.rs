@@ -1,0 +1,49 @@
+//! `post-removal-secrecy`: a removed member decrypts no message that its sender encrypted after the sender
+//! processed the removal.
+//!
+//! The engine hands every departed member's frozen state to the adversary, which tries it on every envelope sent
+//! after the departure (membership changes reach every member at once, so "after the sender processed the
+//! removal" is "after the removal").
+
+use super::{Checker, InvariantReport, Observation, Tally};
+
+/// Counts messages the adversary read with a departed member's state.
+#[derive(Debug)]
+pub struct PostRemovalSecrecy {
+    tally: Tally,
+    departures: u64,
+}
+
+impl Default for PostRemovalSecrecy {
+    fn default() -> Self {
+        PostRemovalSecrecy {
+            tally: Tally::new("post-removal-secrecy"),
+            departures: 0,
+        }
+    }
+}
+
+impl Checker for PostRemovalSecrecy {
+    fn observe(&mut self, observation: &Observation<'_>) {
+        match observation {
+            Observation::Departed { .. } => self.departures += 1,
+            Observation::DecryptedAfterDeparture {
+                at,
+                departed,
+                message,
+                sender,
+            } => {
+                let reason = format!(
+                    "departed m{departed} decrypted message {message} that m{sender} sent after the departure"
+                );
+                self.tally.violation(*at, reason);
+            }
+            _ => {}
+        }
+    }
+
+    fn finish(self: Box<Self>) -> InvariantReport {
+        let note = (self.departures == 0).then(|| "no member was removed or left".to_owned());
+        self.tally.report(self.departures > 0, note)
+    }
+}

@@ -1,0 +1,290 @@
+//! The discrete-event engine: a single-threaded loop over virtual time (integer microseconds).
+//!
+//! Events are ordered by (time, sequence number), so ties resolve the same way every run. All randomness comes
+//! from the seeded streams of [`crate::rng`]. A run is an active phase (workload, faults, membership changes)
+//! followed by a quiet phase (no faults; offline members return; missing keys are re-requested), after which
+//! `delivery` is judged.
+//!
+//! Scale: every envelope is stored once (deliveries refer to it by index); per-message bookkeeping is a bitset
+//! over members; no work grows with the square of the group except what the protocol itself does (a rotation
+//! distributes to every member).
+
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::rc::Rc;
+
+use rand_chacha::ChaCha20Rng;
+use senderkeys::MemberId;
+
+use crate::checkers::{At, Checkers};
+use crate::config::{Action, MEMBERS_MAX, SimConfig};
+use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
+use crate::implementation::{Implementation, ImplementationFactory};
+use crate::network::Network;
+use crate::policy::Micros;
+use crate::report::{Counts, Report};
+use crate::rng::{Stream, stream};
+use crate::trace::Trace;
+
+/// Why a run could not start.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SimError {
+    /// The configuration is inconsistent.
+    #[error("invalid simulation: {0}")]
+    Config(String),
+}
+
+#[derive(Debug)]
+enum Event {
+    /// A member's workload: send one message, then schedule the next.
+    Tick { member: usize },
+    /// A copy of message `message` reaches member `to`.
+    Deliver { message: usize, to: usize },
+    /// A distribution from `from` reaches `to` over the pairwise channel.
+    Distribution { from: usize, to: usize, bytes: Rc<[u8]> },
+    /// `requester` has waited long enough for `owner`'s key: if it is still missing, ask for it.
+    RequestTimer { requester: usize, owner: usize },
+    /// `requester` asks `owner` for its current distribution.
+    KeyRequest { requester: usize, owner: usize },
+    /// A scripted action.
+    Scripted(Action),
+    /// The active phase ends.
+    QuietStart,
+}
+
+struct Scheduled {
+    time: Micros,
+    seq: u64,
+    event: Event,
+}
+
+impl PartialEq for Scheduled {
+    fn eq(&self, other: &Self) -> bool {
+        (self.time, self.seq) == (other.time, other.seq)
+    }
+}
+impl Eq for Scheduled {}
+impl PartialOrd for Scheduled {
+    fn partial_cmp(&self, other: &Self) -> Option<core::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Scheduled {
+    fn cmp(&self, other: &Self) -> core::cmp::Ordering {
+        (self.time, self.seq).cmp(&(other.time, other.seq))
+    }
+}
+
+struct Member {
+    id: MemberId,
+    imp: Box<dyn Implementation>,
+    keys: ChaCha20Rng,
+    workload: ChaCha20Rng,
+    departed: bool,
+    online: bool,
+    /// Events the server holds while the member is offline (store-and-forward).
+    held: Vec<Event>,
+    /// Messages waiting for a sender key, oldest first. Invariant: at most `PENDING_ENVELOPES_MAX`.
+    pending: VecDeque<usize>,
+    /// Senders asked for their key and not yet answered.
+    requested: BTreeSet<usize>,
+    messages_under_key: u64,
+    key_created_at: Micros,
+}
+
+/// A departed member's frozen state, held by the adversary.
+struct DepartedClone {
+    member: usize,
+    imp: Box<dyn Implementation>,
+}
+
+/// Runs one simulation; returns the report and, if `keep_trace`, the trace lines.
+pub fn run(
+    config: &SimConfig,
+    factory: &dyn ImplementationFactory,
+) -> Result<(Report, Option<Vec<String>>), SimError> {
+    validate(config)?;
+    let mut sim = Sim::new(config, factory);
+    sim.start();
+    while let Some(Reverse(next)) = sim.queue.pop() {
+        if next.time > config.duration + config.quiet {
+            break;
+        }
+        sim.now = next.time;
+        sim.handle(next.event);
+    }
+    Ok(sim.finish())
+}
+
+fn validate(config: &SimConfig) -> Result<(), SimError> {
+    let bad = |why: String| Err(SimError::Config(why));
+    if config.members == 0 || config.members > MEMBERS_MAX {
+        return bad(format!(
+            "members must be 1..={MEMBERS_MAX}, got {}",
+            config.members
+        ));
+    }
+    if config.plaintext_bytes < PLAINTEXT_HEADER_BYTES
+        || config.plaintext_bytes > senderkeys::consts::PLAINTEXT_BYTES_MAX
+    {
+        return bad(format!(
+            "plaintext_bytes must be {PLAINTEXT_HEADER_BYTES}..=65536, got {}",
+            config.plaintext_bytes
+        ));
+    }
+    if config.network.latency_min > config.network.latency_max {
+        return bad("network latency minimum is above its maximum".into());
+    }
+    let joined: usize = config
+        .actions
+        .iter()
+        .map(|a| {
+            if let Action::Join { count } = a.action {
+                count
+            } else {
+                0
+            }
+        })
+        .sum();
+    if config.members + joined > MEMBERS_MAX {
+        return bad(format!(
+            "{} members with joiners; at most {MEMBERS_MAX}",
+            config.members + joined
+        ));
+    }
+    Ok(())
+}
+
+struct Sim<'a> {
+    config: &'a SimConfig,
+    factory: &'a dyn ImplementationFactory,
+    now: Micros,
+    seq: u64,
+    queue: BinaryHeap<Reverse<Scheduled>>,
+    members: Vec<Member>,
+    messages: Vec<SentMessage>,
+    /// Last rejection reason per (message, receiver), for undelivered messages.
+    last_reason: BTreeMap<(usize, usize), String>,
+    adversary: Vec<DepartedClone>,
+    network: Network,
+    trace: Trace,
+    checkers: Checkers,
+    counts: Counts,
+    quiet: bool,
+}
+
+fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "non-text panic payload".to_owned())
+}
+
+/// Runs `f`, turning a panic into its message.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|p| panic_text(p.as_ref()))
+}
+
+impl<'a> Sim<'a> {
+    fn new(config: &'a SimConfig, factory: &'a dyn ImplementationFactory) -> Self {
+        Sim {
+            config,
+            factory,
+            now: 0,
+            seq: 0,
+            queue: BinaryHeap::new(),
+            members: Vec::new(),
+            messages: Vec::new(),
+            last_reason: BTreeMap::new(),
+            adversary: Vec::new(),
+            network: Network::new(config.network.clone(), stream(config.seed, Stream::Network)),
+            trace: Trace::new(config.keep_trace),
+            checkers: Checkers::default(),
+            counts: Counts::default(),
+            quiet: false,
+        }
+    }
+
+    fn at(&self) -> At {
+        At {
+            event: self.trace.next_index(),
+            time_us: self.now,
+        }
+    }
+
+    fn schedule(&mut self, time: Micros, event: Event) {
+        self.seq += 1;
+        self.queue.push(Reverse(Scheduled {
+            time,
+            seq: self.seq,
+            event,
+        }));
+    }
+
+    fn active(&self) -> impl Iterator<Item = usize> + '_ {
+        self.members
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| !m.departed)
+            .map(|(i, _)| i)
+    }
+
+    fn start(&mut self) {
+        for _ in 0..self.config.members {
+            self.add_member();
+        }
+        for member in 0..self.members.len() {
+            self.create_and_distribute(member);
+            self.schedule_tick(member);
+        }
+        for scripted in &self.config.actions {
+            self.seq += 1;
+            let event = Event::Scripted(scripted.action.clone());
+            self.queue.push(Reverse(Scheduled {
+                time: scripted.at,
+                seq: self.seq,
+                event,
+            }));
+        }
+        self.schedule(self.config.duration, Event::QuietStart);
+    }
+
+    fn add_member(&mut self) -> usize {
+        let index = self.members.len();
+        let id = MemberId::new(format!("m{index}")).expect("generated member ids are valid");
+        let imp = self.factory.create(&self.config.group, &id);
+        let seed = self.config.seed;
+        self.members.push(Member {
+            id,
+            imp,
+            keys: stream(seed, Stream::Keys(index)),
+            workload: stream(seed, Stream::Workload(index)),
+            departed: false,
+            online: true,
+            held: Vec::new(),
+            pending: VecDeque::new(),
+            requested: BTreeSet::new(),
+            messages_under_key: 0,
+            key_created_at: 0,
+        });
+        index
+    }
+
+    fn handle(&mut self, event: Event) {
+        match event {
+            Event::Tick { member } => self.tick(member),
+            Event::Deliver { message, to } => self.deliver(message, to),
+            Event::Distribution { from, to, bytes } => self.receive_distribution(from, to, &bytes),
+            Event::RequestTimer { requester, owner } => self.request_timer(requester, owner),
+            Event::KeyRequest { requester, owner } => self.answer_key_request(requester, owner),
+            Event::Scripted(action) => self.scripted(action),
+            Event::QuietStart => self.quiet_start(),
+        }
+    }
+}
+
+mod membership;
+mod receive;
+mod send;

@@ -1,0 +1,182 @@
+//! Membership and phases: scripted actions, joins, departures, offline periods, the quiet phase, and the end.
+
+use super::{DepartedClone, Event, Sim, guarded};
+use crate::checkers::Observation;
+use crate::config::Action;
+use crate::report::Report;
+
+impl Sim<'_> {
+    pub(super) fn scripted(&mut self, action: Action) {
+        match action {
+            Action::Join { count } => (0..count).for_each(|_| self.join()),
+            Action::Leave { member } | Action::Remove { member } => self.depart(member, &action),
+            Action::Offline { member, until } => self.go_offline(member, until),
+            Action::Online { member } => self.come_online(member),
+            Action::Send { member, count } => {
+                if self.is_present(member) {
+                    (0..count).for_each(|_| self.send_message(member));
+                }
+            }
+            Action::Rotate { member } => {
+                if self.is_present(member) {
+                    self.create_and_distribute(member);
+                }
+            }
+        }
+    }
+
+    fn is_present(&self, member: usize) -> bool {
+        self.members.get(member).is_some_and(|m| !m.departed)
+    }
+
+    /// A new member joins: it creates and distributes its key; every current member hands it its key (or, under
+    /// `on-membership-change`, rotates and distributes the new one to everyone).
+    fn join(&mut self) {
+        let newcomer = self.add_member();
+        self.trace.record(self.now, format_args!("join m{newcomer}"));
+        self.create_and_distribute(newcomer);
+        let others: Vec<usize> = self.active().filter(|&m| m != newcomer).collect();
+        for member in others {
+            if self.config.policy.on_join {
+                self.create_and_distribute(member);
+                continue;
+            }
+            let imp = &self.members[member].imp;
+            match guarded(|| imp.distribution()) {
+                Ok(Ok(bytes)) => self.send_distribution(member, newcomer, bytes.into()),
+                Ok(Err(rejection)) => self.operation_failed(member, "distribution", &rejection.reason),
+                Err(panic) => self.panicked(member, "distribution", &panic),
+            }
+        }
+        self.schedule_tick(newcomer);
+    }
+
+    /// A member leaves or is removed: its state is frozen and handed to the adversary; the others delete what
+    /// they hold of it and, under `on-removal`, rotate.
+    fn depart(&mut self, member: usize, action: &Action) {
+        if !self.is_present(member) {
+            return;
+        }
+        let verb = if matches!(action, Action::Leave { .. }) {
+            "leave"
+        } else {
+            "remove"
+        };
+        self.trace.record(self.now, format_args!("{verb} m{member}"));
+        self.members[member].departed = true;
+        let at = self.at();
+        self.checkers.observe(&Observation::Departed { at, member });
+        let state = self.members[member].imp.export();
+        match self.factory.import(&state) {
+            Ok(imp) => self.adversary.push(DepartedClone { member, imp }),
+            Err(rejection) => self.operation_failed(member, "import", &rejection.reason),
+        }
+        let departed_id = self.members[member].id.clone();
+        let remaining: Vec<usize> = self.active().collect();
+        for &m in &remaining {
+            self.members[m].imp.forget_sender(&departed_id);
+        }
+        if self.config.policy.on_removal {
+            remaining.into_iter().for_each(|m| self.create_and_distribute(m));
+        }
+    }
+
+    fn go_offline(&mut self, member: usize, until: u64) {
+        if self.is_present(member) && self.members[member].online {
+            self.members[member].online = false;
+            self.trace.record(self.now, format_args!("offline m{member}"));
+            self.schedule(until.max(self.now), Event::Scripted(Action::Online { member }));
+        }
+    }
+
+    /// The member is back: the server hands it everything it held, in the order it arrived.
+    fn come_online(&mut self, member: usize) {
+        if !self.is_present(member) || self.members[member].online {
+            return;
+        }
+        self.members[member].online = true;
+        self.trace.record(self.now, format_args!("online m{member}"));
+        let first_arrival = self.network.reliable(self.now);
+        let held = std::mem::take(&mut self.members[member].held);
+        for (arrival, event) in (first_arrival..).zip(held) {
+            self.schedule(arrival, event);
+        }
+    }
+
+    /// Faults stop, everyone comes back, and every member re-requests the keys its parked envelopes still need.
+    pub(super) fn quiet_start(&mut self) {
+        self.quiet = true;
+        self.trace.record(self.now, format_args!("quiet"));
+        for member in self.active().collect::<Vec<_>>() {
+            self.come_online(member);
+            let mut senders: Vec<usize> = self.members[member]
+                .pending
+                .iter()
+                .map(|&m| self.messages[m].sender)
+                .collect();
+            senders.sort_unstable();
+            senders.dedup();
+            for sender in senders {
+                self.members[member].requested.insert(sender);
+                self.request_key(member, sender, "quiet-phase");
+            }
+        }
+    }
+
+    /// Judges delivery and builds the report.
+    pub(super) fn finish(mut self) -> (Report, Option<Vec<String>>) {
+        let (expected, delivered) = self.judge_delivery();
+        let members_final = self.active().count();
+        let events = self.trace.events();
+        let (trace_hash, lines) = self.trace.finish();
+        let report = Report {
+            seed: self.config.seed,
+            implementation: self.factory.name(),
+            policy: self.config.policy.to_string(),
+            members_initial: self.config.members,
+            members_final,
+            events,
+            trace_hash,
+            counts: self.counts,
+            delivery_ppm: (delivered * 1_000_000).checked_div(expected).unwrap_or(1_000_000),
+            invariants: self.checkers.finish(),
+        };
+        (report, lines)
+    }
+
+    /// Every message, every member still in the group that should have got it: decrypted, lost by the network,
+    /// or a `delivery` violation. Messages of senders that departed are not judged: the others deleted what they
+    /// held of them, as the designs require. Returns (expected, delivered) counts over messages that arrived.
+    fn judge_delivery(&mut self) -> (u64, u64) {
+        let (mut expected_total, mut delivered_total) = (0, 0);
+        let at = self.at();
+        for (id, message) in self.messages.iter().enumerate() {
+            if self.members[message.sender].departed {
+                continue; // receivers deleted the departed sender's state on purpose
+            }
+            for to in message.expected.iter().filter(|&to| !self.members[to].departed) {
+                if !message.arrived.contains(to) {
+                    continue;
+                }
+                expected_total += 1;
+                if message.delivered.contains(to) {
+                    delivered_total += 1;
+                    continue;
+                }
+                let reason = self
+                    .last_reason
+                    .get(&(id, to))
+                    .map_or("never attempted", String::as_str);
+                let observation = Observation::Undelivered {
+                    at,
+                    receiver: to,
+                    message: id,
+                    sender: message.sender,
+                    last_reason: reason,
+                };
+                self.checkers.observe(&observation);
+            }
+        }
+        (expected_total, delivered_total)
+    }
+}

@@ -1,0 +1,213 @@
+//! The receiving side: deliveries, the pending queue for envelopes whose key has not arrived, key requests,
+//! and distributions.
+
+use std::rc::Rc;
+
+use super::{Event, Sim, guarded};
+use crate::checkers::Observation;
+use crate::config::PENDING_ENVELOPES_MAX;
+use crate::ground_truth;
+
+/// What one decryption attempt came to.
+enum Outcome {
+    Accepted,
+    MissingKey(String),
+    Rejected(String),
+    Panicked,
+}
+
+impl Sim<'_> {
+    /// If `to` is offline, the server holds the event until it returns; returns whether it was held.
+    fn held_for_offline(&mut self, to: usize, event: impl FnOnce() -> Event) -> bool {
+        if self.members[to].online {
+            return false;
+        }
+        self.members[to].held.push(event());
+        true
+    }
+
+    pub(super) fn deliver(&mut self, message: usize, to: usize) {
+        if self.members[to].departed {
+            return;
+        }
+        if self.held_for_offline(to, || Event::Deliver { message, to }) {
+            self.trace
+                .record(self.now, format_args!("hold msg={message} for m{to} (offline)"));
+            return;
+        }
+        self.messages[message].arrived.insert(to);
+        self.counts.deliveries += 1;
+        let outcome = self.try_decrypt(message, to);
+        if let Outcome::MissingKey(_) = outcome {
+            self.park(message, to);
+        }
+    }
+
+    /// One decryption attempt, with its bookkeeping: counts, checkers, trace.
+    fn try_decrypt(&mut self, message: usize, to: usize) -> Outcome {
+        let sender = self.messages[message].sender;
+        let sender_id = self.members[sender].id.clone();
+        let envelope = &self.messages[message].envelope;
+        let imp = &mut self.members[to].imp;
+        let outcome = match guarded(|| imp.decrypt(&sender_id, envelope)) {
+            Ok(Ok(accepted)) => self.accepted(message, to, &accepted),
+            Ok(Err(rejection)) => {
+                *self
+                    .counts
+                    .rejections
+                    .entry(rejection.reason.clone())
+                    .or_default() += 1;
+                self.last_reason.insert((message, to), rejection.reason.clone());
+                if rejection.is_missing_key() {
+                    Outcome::MissingKey(rejection.reason)
+                } else {
+                    Outcome::Rejected(rejection.reason)
+                }
+            }
+            Err(panic) => {
+                self.panicked(to, "decrypt", &panic);
+                Outcome::Panicked
+            }
+        };
+        let what = match &outcome {
+            Outcome::Accepted => "ok",
+            Outcome::MissingKey(r) | Outcome::Rejected(r) => r.as_str(),
+            Outcome::Panicked => "panic",
+        };
+        self.trace.record(
+            self.now,
+            format_args!("deliver msg={message} m{sender}->m{to} {what}"),
+        );
+        outcome
+    }
+
+    fn accepted(&mut self, message: usize, to: usize, accepted: &crate::implementation::Accepted) -> Outcome {
+        self.counts.decrypted += 1;
+        let claimed = self.members.iter().position(|m| m.id == accepted.claimed_sender);
+        let bytes = self.config.plaintext_bytes;
+        let genuine =
+            claimed.and_then(|c| ground_truth::genuine(&self.messages, bytes, &accepted.plaintext, c));
+        let first = genuine.is_none_or(|g| self.messages[g].delivered.insert(to));
+        if genuine.is_some() {
+            self.last_reason.remove(&(message, to));
+        }
+        let at = self.at();
+        let observation = Observation::Accepted {
+            at,
+            receiver: to,
+            claimed,
+            genuine,
+            first,
+            plaintext: &accepted.plaintext,
+        };
+        self.checkers.observe(&observation);
+        Outcome::Accepted
+    }
+
+    /// Queues an envelope whose key is missing. If no request for the sender's key is outstanding, it starts the
+    /// request timer: the distribution is most likely still in flight (it was sent before the envelope), and
+    /// asking at once could fetch the key at a later iteration than the parked envelopes need.
+    fn park(&mut self, message: usize, to: usize) {
+        let sender = self.messages[message].sender;
+        let member = &mut self.members[to];
+        member.pending.push_back(message);
+        if member.pending.len() > PENDING_ENVELOPES_MAX {
+            member.pending.pop_front();
+            self.counts.pending_overflow += 1;
+        }
+        if member.requested.insert(sender) {
+            let wait = 2 * self.config.network.latency_max.max(1);
+            self.schedule(
+                self.now + wait,
+                Event::RequestTimer {
+                    requester: to,
+                    owner: sender,
+                },
+            );
+        }
+    }
+
+    /// The wait is over: ask for the key if envelopes from `owner` are still parked.
+    pub(super) fn request_timer(&mut self, requester: usize, owner: usize) {
+        let member = &self.members[requester];
+        let still_missing = member.pending.iter().any(|&m| self.messages[m].sender == owner);
+        if !member.departed && still_missing {
+            self.request_key(requester, owner, "still missing");
+        } else {
+            self.members[requester].requested.remove(&owner);
+        }
+    }
+
+    pub(super) fn request_key(&mut self, requester: usize, owner: usize, reason: &str) {
+        self.counts.key_requests += 1;
+        self.trace.record(
+            self.now,
+            format_args!("request m{requester}->m{owner} ({reason})"),
+        );
+        let arrival = self.network.reliable(self.now);
+        self.schedule(arrival, Event::KeyRequest { requester, owner });
+    }
+
+    pub(super) fn answer_key_request(&mut self, requester: usize, owner: usize) {
+        if self.members[owner].departed || self.members[requester].departed {
+            return;
+        }
+        if self.held_for_offline(owner, || Event::KeyRequest { requester, owner }) {
+            return;
+        }
+        let imp = &self.members[owner].imp;
+        match guarded(|| imp.distribution()) {
+            Ok(Ok(bytes)) => self.send_distribution(owner, requester, bytes.into()),
+            Ok(Err(rejection)) => self.operation_failed(owner, "distribution", &rejection.reason),
+            Err(panic) => self.panicked(owner, "distribution", &panic),
+        }
+    }
+
+    pub(super) fn receive_distribution(&mut self, from: usize, to: usize, bytes: &Rc<[u8]>) {
+        if self.members[to].departed || self.members[from].departed {
+            return;
+        }
+        if self.held_for_offline(to, || Event::Distribution {
+            from,
+            to,
+            bytes: Rc::clone(bytes),
+        }) {
+            return;
+        }
+        let from_id = self.members[from].id.clone();
+        let imp = &mut self.members[to].imp;
+        let outcome = match guarded(|| imp.process_distribution(&from_id, bytes)) {
+            Ok(Ok(())) => "ok".to_owned(),
+            Ok(Err(rejection)) => format!("rejected:{}", rejection.reason),
+            Err(panic) => {
+                self.panicked(to, "process-distribution", &panic);
+                "panic".to_owned()
+            }
+        };
+        self.trace
+            .record(self.now, format_args!("distribution m{from}->m{to} {outcome}"));
+        self.members[to].requested.remove(&from);
+        self.retry_pending(to, from);
+    }
+
+    /// Retries the envelopes from `sender` that `to` parked; those still missing a key stay parked.
+    pub(super) fn retry_pending(&mut self, to: usize, sender: usize) {
+        let parked: Vec<usize> = self.members[to]
+            .pending
+            .iter()
+            .copied()
+            .filter(|&m| self.messages[m].sender == sender)
+            .collect();
+        if parked.is_empty() {
+            return;
+        }
+        self.members[to]
+            .pending
+            .retain(|&m| self.messages[m].sender != sender);
+        for message in parked {
+            if let Outcome::MissingKey(_) = self.try_decrypt(message, to) {
+                self.park(message, to);
+            }
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! The built-in implementations under test.
+
+pub mod reference;

@@ -1,0 +1,68 @@
+//! `reference`: the `senderkeys` state machine ([`GroupSession`]) with any suite.
+
+use rand_core::CryptoRng;
+use senderkeys::{GroupId, GroupSession, MemberId, SuiteId};
+
+use crate::implementation::{Accepted, Implementation, ImplementationFactory, Rejection};
+
+/// Makes `reference` instances speaking one suite.
+#[derive(Clone, Copy, Debug)]
+pub struct Reference {
+    /// The suite every instance speaks.
+    pub suite: SuiteId,
+}
+
+struct Instance(GroupSession);
+
+impl ImplementationFactory for Reference {
+    fn name(&self) -> String {
+        format!("reference/{}", self.suite)
+    }
+
+    fn create(&self, group: &GroupId, member: &MemberId) -> Box<dyn Implementation> {
+        Box::new(Instance(GroupSession::new(
+            self.suite,
+            group.clone(),
+            member.clone(),
+        )))
+    }
+
+    fn import(&self, state: &[u8]) -> Result<Box<dyn Implementation>, Rejection> {
+        Ok(Box::new(Instance(GroupSession::import(state)?)))
+    }
+}
+
+impl Implementation for Instance {
+    fn create_sender_key(&mut self, rng: &mut dyn CryptoRng) -> Result<Vec<u8>, Rejection> {
+        Ok(self.0.create_sender_key(rng)?)
+    }
+
+    fn distribution(&self) -> Result<Vec<u8>, Rejection> {
+        Ok(self.0.distribution()?)
+    }
+
+    fn process_distribution(&mut self, from: &MemberId, bytes: &[u8]) -> Result<(), Rejection> {
+        self.0.process_distribution(from, bytes)?;
+        Ok(())
+    }
+
+    fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
+        Ok(self.0.encrypt(rng, plaintext)?)
+    }
+
+    fn decrypt(&mut self, from: &MemberId, envelope: &[u8]) -> Result<Accepted, Rejection> {
+        let decrypted = self.0.decrypt(from, envelope)?;
+        Ok(Accepted {
+            claimed_sender: from.clone(),
+            plaintext: decrypted.plaintext,
+        })
+    }
+
+    fn forget_sender(&mut self, member: &MemberId) {
+        self.0.forget_sender(member);
+    }
+
+    fn export(&self) -> Vec<u8> {
+        self.0.export()
+    }
+}

@@ -1,0 +1,69 @@
+//! The result of a run: everything needed to judge it, and nothing that varies between runs of the same seed.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::checkers::{InvariantReport, Verdict};
+
+/// Counts of what happened.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Envelopes encrypted and handed to the server.
+    pub envelopes_sent: u64,
+    /// Envelope copies that reached a member (one delivery = one envelope decrypted or rejected by one receiver).
+    pub deliveries: u64,
+    /// Deliveries the receiver accepted.
+    pub decrypted: u64,
+    /// Rejections, by reason.
+    pub rejections: BTreeMap<String, u64>,
+    /// Envelope copies the network lost.
+    pub lost_by_network: u64,
+    /// Sender keys created (first keys and rotations).
+    pub keys_created: u64,
+    /// Distribution messages sent over pairwise channels.
+    pub distributions_sent: u64,
+    /// Their total size in bytes.
+    pub distribution_bytes: u64,
+    /// Key requests sent for envelopes that arrived before their key.
+    pub key_requests: u64,
+    /// Envelopes dropped because a member's pending queue was full.
+    pub pending_overflow: u64,
+    /// Operations an implementation refused outside decryption (encrypt, distribution), by reason.
+    pub operation_failures: BTreeMap<String, u64>,
+}
+
+/// The report of one run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The seed.
+    pub seed: u64,
+    /// The implementation, e.g. `reference/hardened`.
+    pub implementation: String,
+    /// The rotation policy, canonical form.
+    pub policy: String,
+    /// Members at the start and at the end (still in the group).
+    pub members_initial: usize,
+    /// Members still in the group at the end.
+    pub members_final: usize,
+    /// Events processed.
+    pub events: u64,
+    /// SHA-256 of the canonical trace.
+    pub trace_hash: String,
+    /// What happened.
+    pub counts: Counts,
+    /// Fraction of the messages each member should have got that it decrypted, in parts per million.
+    pub delivery_ppm: u64,
+    /// One verdict per invariant, in the threat model's order.
+    pub invariants: Vec<InvariantReport>,
+}
+
+impl Report {
+    /// The verdict on one invariant.
+    pub fn verdict(&self, invariant: &str) -> Option<Verdict> {
+        self.invariants
+            .iter()
+            .find(|r| r.invariant == invariant)
+            .map(|r| r.verdict)
+    }
+}

@@ -1,0 +1,134 @@
+//! Each checker catches the misbehaviour it exists for: a wrapper around `reference` misbehaves in one way at a
+//! time, and exactly the matching invariant is reported violated.
+
+use std::cell::Cell;
+
+use rand_core::CryptoRng;
+use senderkeys::{GroupId, MemberId, SuiteId};
+use sksim::checkers::Verdict;
+use sksim::config::SimConfig;
+use sksim::engine::run;
+use sksim::implementation::{Accepted, Implementation, ImplementationFactory, Rejection};
+use sksim::implementations::reference::Reference;
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Fault {
+    /// Panics on the 7th decryption of each instance.
+    Panic,
+    /// Shows every 5th message as coming from someone else.
+    Reattribute,
+    /// Accepts a message a second time: returns the previous plaintext when a duplicate is rejected.
+    AcceptReplay,
+    /// Refuses every 4th message for good.
+    Refuse,
+}
+
+struct Faulty {
+    fault: Fault,
+}
+
+struct Instance {
+    inner: Box<dyn Implementation>,
+    fault: Fault,
+    decryptions: Cell<u64>,
+    last: Option<Accepted>,
+}
+
+impl ImplementationFactory for Faulty {
+    fn name(&self) -> String {
+        format!("faulty/{:?}", self.fault)
+    }
+    fn create(&self, group: &GroupId, member: &MemberId) -> Box<dyn Implementation> {
+        let inner = Reference {
+            suite: SuiteId::Hardened,
+        }
+        .create(group, member);
+        Box::new(Instance {
+            inner,
+            fault: self.fault,
+            decryptions: Cell::new(0),
+            last: None,
+        })
+    }
+    fn import(&self, state: &[u8]) -> Result<Box<dyn Implementation>, Rejection> {
+        Reference {
+            suite: SuiteId::Hardened,
+        }
+        .import(state)
+    }
+}
+
+impl Implementation for Instance {
+    fn create_sender_key(&mut self, rng: &mut dyn CryptoRng) -> Result<Vec<u8>, Rejection> {
+        self.inner.create_sender_key(rng)
+    }
+    fn distribution(&self) -> Result<Vec<u8>, Rejection> {
+        self.inner.distribution()
+    }
+    fn process_distribution(&mut self, from: &MemberId, bytes: &[u8]) -> Result<(), Rejection> {
+        self.inner.process_distribution(from, bytes)
+    }
+    fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
+        self.inner.encrypt(rng, plaintext)
+    }
+    fn decrypt(&mut self, from: &MemberId, envelope: &[u8]) -> Result<Accepted, Rejection> {
+        let n = self.decryptions.get() + 1;
+        self.decryptions.set(n);
+        match self.fault {
+            Fault::Panic if n == 7 => panic!("deliberate panic in decryption #{n}"),
+            Fault::Refuse if n.is_multiple_of(4) => {
+                return Err(Rejection {
+                    reason: "refused".into(),
+                    detail: "deliberately".into(),
+                });
+            }
+            _ => {}
+        }
+        let result = self.inner.decrypt(from, envelope);
+        match (self.fault, result) {
+            (Fault::Reattribute, Ok(mut accepted)) if n.is_multiple_of(5) => {
+                accepted.claimed_sender = MemberId::new("m0").expect("valid id");
+                if from.as_str() == "m0" {
+                    accepted.claimed_sender = MemberId::new("m1").expect("valid id");
+                }
+                Ok(accepted)
+            }
+            (Fault::AcceptReplay, Err(r)) if r.reason == "duplicate" => self.last.clone().ok_or(r),
+            (_, Ok(accepted)) => {
+                self.last = Some(accepted.clone());
+                Ok(accepted)
+            }
+            (_, Err(r)) => Err(r),
+        }
+    }
+    fn forget_sender(&mut self, member: &MemberId) {
+        self.inner.forget_sender(member)
+    }
+    fn export(&self) -> Vec<u8> {
+        self.inner.export()
+    }
+}
+
+fn violated(fault: Fault, config: &SimConfig) -> Vec<&'static str> {
+    let report = run(config, &Faulty { fault }).expect("valid configuration").0;
+    report
+        .invariants
+        .iter()
+        .filter(|r| r.verdict == Verdict::Violated)
+        .map(|r| r.invariant)
+        .collect()
+}
+
+#[test]
+fn each_fault_trips_its_invariant() {
+    let mut config = SimConfig::new(21, 6);
+    config.messages_per_member_per_hour = 10;
+    assert_eq!(violated(Fault::Panic, &config), ["no-crash", "delivery"]);
+    assert_eq!(
+        violated(Fault::Reattribute, &config),
+        ["authenticity", "delivery"]
+    );
+    assert_eq!(violated(Fault::Refuse, &config), ["delivery"]);
+    config.network.duplicate_ppm = 200_000;
+    assert_eq!(violated(Fault::AcceptReplay, &config), ["replay-rejection"]);
+}

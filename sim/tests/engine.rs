@@ -1,0 +1,203 @@
+//! Engine tests: determinism, rotation-policy sanity, and large faulty runs of the reference implementation.
+
+use senderkeys::SuiteId;
+use sksim::checkers::Verdict;
+use sksim::config::{Action, HOUR_US, ScheduledAction, SimConfig};
+use sksim::engine::run;
+use sksim::implementations::reference::Reference;
+use sksim::network::NetworkConfig;
+use sksim::policy::Policy;
+use sksim::report::Report;
+
+const MINUTE_US: u64 = 60_000_000;
+
+fn at(minutes: u64, action: Action) -> ScheduledAction {
+    ScheduledAction {
+        at: minutes * MINUTE_US,
+        action,
+    }
+}
+
+/// A faulty hour: reordering, 1 % drops, 0.5 % duplicates, joins, a removal, a leave, an offline period.
+fn faulty(seed: u64, members: usize, policy: &str) -> SimConfig {
+    let mut config = SimConfig::new(seed, members);
+    config.messages_per_member_per_hour = 3;
+    config.network = NetworkConfig {
+        drop_ppm: 10_000,
+        duplicate_ppm: 5_000,
+        ..NetworkConfig::default()
+    };
+    config.policy = policy.parse().expect("valid policy");
+    config.actions = vec![
+        at(10, Action::Join { count: 3 }),
+        at(20, Action::Remove { member: 3 }),
+        at(
+            25,
+            Action::Offline {
+                member: 5,
+                until: 50 * MINUTE_US,
+            },
+        ),
+        at(30, Action::Leave { member: 7 }),
+        at(40, Action::Rotate { member: 1 }),
+        at(45, Action::Send { member: 2, count: 5 }),
+    ];
+    config
+}
+
+fn run_reference(config: &SimConfig, suite: SuiteId) -> Report {
+    run(config, &Reference { suite }).expect("valid configuration").0
+}
+
+fn verdicts(report: &Report) -> Vec<(&'static str, Verdict)> {
+    report
+        .invariants
+        .iter()
+        .map(|r| (r.invariant, r.verdict))
+        .collect()
+}
+
+/// Every checked invariant holds; print the violations if not.
+fn assert_no_violation(report: &Report) {
+    for inv in &report.invariants {
+        assert_ne!(
+            inv.verdict,
+            Verdict::Violated,
+            "{}: {} violated: {:#?}",
+            report.implementation,
+            inv.invariant,
+            inv.violations
+        );
+    }
+}
+
+#[test]
+fn same_seed_same_bytes_different_seed_different_trace() {
+    let config = faulty(7, 12, "on-removal");
+    let (a, trace_a) = run(
+        &SimConfig {
+            keep_trace: true,
+            ..config.clone()
+        },
+        &Reference {
+            suite: SuiteId::Hardened,
+        },
+    )
+    .unwrap();
+    let (b, trace_b) = run(
+        &SimConfig {
+            keep_trace: true,
+            ..config.clone()
+        },
+        &Reference {
+            suite: SuiteId::Hardened,
+        },
+    )
+    .unwrap();
+    assert_eq!(trace_a, trace_b);
+    assert_eq!(
+        serde_json::to_string(&a).unwrap(),
+        serde_json::to_string(&b).unwrap()
+    );
+    let c = run_reference(&SimConfig { seed: 8, ..config }, SuiteId::Hardened);
+    assert_ne!(a.trace_hash, c.trace_hash);
+    assert!(a.counts.envelopes_sent > 0 && a.counts.deliveries > a.counts.envelopes_sent);
+}
+
+#[test]
+fn the_trace_hash_pins_every_event() {
+    let config = faulty(7, 12, "on-removal");
+    let (report, lines) = run(
+        &SimConfig {
+            keep_trace: true,
+            ..config
+        },
+        &Reference {
+            suite: SuiteId::Hardened,
+        },
+    )
+    .unwrap();
+    let lines = lines.expect("kept");
+    assert_eq!(lines.len() as u64, report.events);
+    use sha2::Digest;
+    let hash = hex::encode(sha2::Sha256::digest(lines.concat().as_bytes()));
+    assert_eq!(hash, report.trace_hash);
+}
+
+/// With `never`, a removed member keeps reading; with `on-removal`, it does not.
+#[test]
+fn post_removal_secrecy_depends_on_the_policy() {
+    let mut config = SimConfig::new(3, 6);
+    config.actions = vec![at(10, Action::Remove { member: 2 })];
+    let never = run_reference(&config, SuiteId::Hardened);
+    assert_eq!(never.verdict("post-removal-secrecy"), Some(Verdict::Violated));
+    let violations = &never.invariants[0];
+    assert!(
+        violations.violations[0]
+            .reason
+            .starts_with("departed m2 decrypted message"),
+        "{violations:?}"
+    );
+    config.policy = "on-removal".parse::<Policy>().unwrap();
+    let on_removal = run_reference(&config, SuiteId::Hardened);
+    assert_eq!(on_removal.verdict("post-removal-secrecy"), Some(Verdict::Holds));
+    assert_no_violation(&on_removal);
+}
+
+#[test]
+fn nobody_departs_means_post_removal_secrecy_is_not_applicable() {
+    let report = run_reference(&SimConfig::new(4, 4), SuiteId::Accord);
+    assert_eq!(
+        report.verdict("post-removal-secrecy"),
+        Some(Verdict::NotApplicable)
+    );
+    assert_eq!(report.verdict("forward-secrecy"), Some(Verdict::NotChecked));
+    assert_eq!(report.delivery_ppm, 1_000_000);
+}
+
+#[test]
+fn every_suite_survives_a_faulty_hour_with_every_policy() {
+    for suite in SuiteId::ALL {
+        for policy in ["never", "on-removal", "on-membership-change+every-messages:2"] {
+            let report = run_reference(&faulty(11, 10, policy), suite);
+            let expected_prs = if policy == "never" {
+                Verdict::Violated
+            } else {
+                Verdict::Holds
+            };
+            let (prs, rest): (Vec<_>, Vec<_>) = verdicts(&report)
+                .into_iter()
+                .partition(|(n, _)| *n == "post-removal-secrecy");
+            assert_eq!(prs[0].1, expected_prs, "{suite} {policy}");
+            for (name, verdict) in rest {
+                assert_ne!(
+                    verdict,
+                    Verdict::Violated,
+                    "{suite} {policy}: {name}: {:#?}",
+                    report.invariants
+                );
+            }
+            assert!(
+                report.counts.lost_by_network > 0 || report.counts.envelopes_sent < 100,
+                "{suite}: drops happen"
+            );
+        }
+    }
+}
+
+#[test]
+fn three_hundred_members_with_faults_deliver_everything_that_arrived() {
+    let mut config = faulty(5, 300, "on-removal+every-messages:50");
+    config.messages_per_member_per_hour = 2;
+    config.duration = HOUR_US / 2;
+    let report = run_reference(&config, SuiteId::Hardened);
+    assert_no_violation(&report);
+    assert_eq!(report.members_final, 300 + 3 - 2);
+    assert_eq!(report.delivery_ppm, 1_000_000);
+    assert!(report.counts.deliveries > 20_000, "{:?}", report.counts);
+    assert!(
+        report.counts.rejections.contains_key("duplicate"),
+        "network duplicates are rejected: {:?}",
+        report.counts
+    );
+}
