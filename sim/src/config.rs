@@ -16,6 +16,11 @@ pub const MEMBERS_MAX: usize = 100_000;
 /// dropped (and counted).
 pub const PENDING_ENVELOPES_MAX: usize = 256;
 
+/// Chain steps one operation of an implementation may take before the harness abandons it (and records
+/// `bounded-state`). Far above [`senderkeys::consts::FORWARD_JUMP_MAX`], the protocol bound the checker holds
+/// implementations to; this one only keeps an unbounded implementation from hanging the run.
+pub const WORK_BUDGET_STEPS: u64 = 1_000_000;
+
 /// A scripted change to the world.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]

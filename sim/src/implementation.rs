@@ -35,6 +35,57 @@ impl From<senderkeys::Error> for Rejection {
     }
 }
 
+/// How an implementation's distributions travel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// Sealed for one recipient over a pairwise channel (Accord, Signal, the reference): the server never reads
+    /// them, and a newcomer gets each member's key at its current iteration from that member.
+    Pairwise,
+    /// Uploaded to the server in plaintext, stored, broadcast, and served to newcomers as stored (Chatalot).
+    ServerPlaintext,
+    /// Pairwise, and members also forward the keys they hold of others to newcomers (seed 000).
+    Forwarded,
+}
+
+/// Chain steps an implementation may take for one operation before the harness abandons it.
+///
+/// Built-in implementations call [`WorkBudget::step`] once per chain step; when it fails they must return its
+/// rejection at once, leaving whatever state they have. The engine records `bounded-state` when an operation
+/// exhausts its budget or takes more steps than the protocol's bound ([`senderkeys::consts::FORWARD_JUMP_MAX`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WorkBudget {
+    steps: u64,
+    steps_max: u64,
+}
+
+/// The reason of the rejection an exhausted [`WorkBudget`] produces.
+pub const BUDGET_EXHAUSTED: &str = "work-budget-exhausted";
+
+impl WorkBudget {
+    /// A budget of `steps_max` chain steps.
+    pub fn new(steps_max: u64) -> Self {
+        WorkBudget { steps: 0, steps_max }
+    }
+
+    /// Takes one step; fails once the budget is used up.
+    pub fn step(&mut self) -> Result<(), Rejection> {
+        self.steps += 1;
+        if self.steps > self.steps_max {
+            return Err(Rejection {
+                reason: BUDGET_EXHAUSTED.to_owned(),
+                detail: format!("more than {} chain steps for one operation", self.steps_max),
+            });
+        }
+        Ok(())
+    }
+
+    /// Steps taken so far.
+    pub fn steps(&self) -> u64 {
+        self.steps
+    }
+}
+
 /// A message an implementation accepted.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Accepted {
@@ -50,16 +101,35 @@ pub trait Implementation {
     fn create_sender_key(&mut self, rng: &mut dyn CryptoRng) -> Result<Vec<u8>, Rejection>;
     /// The distribution of the current own sender key (for a newcomer, or a member who asked).
     fn distribution(&self) -> Result<Vec<u8>, Rejection>;
-    /// Processes a distribution that arrived from `from` over the pairwise channel.
-    fn process_distribution(&mut self, from: &MemberId, bytes: &[u8]) -> Result<(), Rejection>;
+    /// Processes a distribution that arrived from `from` (the pairwise channel's sender, or the server for
+    /// [`Transport::ServerPlaintext`]).
+    fn process_distribution(
+        &mut self,
+        from: &MemberId,
+        bytes: &[u8],
+        budget: &mut WorkBudget,
+    ) -> Result<(), Rejection>;
     /// Encrypts a message; returns the envelope bytes.
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection>;
     /// Decrypts an envelope the server relayed as coming from `from`.
-    fn decrypt(&mut self, from: &MemberId, envelope: &[u8]) -> Result<Accepted, Rejection>;
+    fn decrypt(
+        &mut self,
+        from: &MemberId,
+        envelope: &[u8],
+        budget: &mut WorkBudget,
+    ) -> Result<Accepted, Rejection>;
     /// Deletes everything held of `member` (it left or was removed).
     fn forget_sender(&mut self, member: &MemberId);
     /// The whole state as opaque bytes (cloned for the adversary; compared for failure atomicity).
     fn export(&self) -> Vec<u8>;
+    /// The largest skipped-key cache among the receiver states held for `sender` (for `bounded-state`; asked
+    /// after every delivery from `sender`, so it must be cheap).
+    fn skipped_keys(&self, sender: &MemberId) -> usize;
+    /// Distributions of other members' keys this member hands a newcomer, with the member each one is for
+    /// ([`Transport::Forwarded`] only).
+    fn forwarded_distributions(&self) -> Vec<(MemberId, Vec<u8>)> {
+        Vec::new()
+    }
 }
 
 /// Makes instances of one implementation.
@@ -70,4 +140,12 @@ pub trait ImplementationFactory {
     fn create(&self, group: &GroupId, member: &MemberId) -> Box<dyn Implementation>;
     /// An instance rebuilt from [`Implementation::export`] bytes.
     fn import(&self, state: &[u8]) -> Result<Box<dyn Implementation>, Rejection>;
+    /// How distributions travel.
+    fn transport(&self) -> Transport {
+        Transport::Pairwise
+    }
+    /// The largest skipped-key cache the design allows per receiver state (for `bounded-state`).
+    fn skipped_keys_max(&self) -> usize {
+        senderkeys::consts::SKIPPED_KEYS_MAX
+    }
 }

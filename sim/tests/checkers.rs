@@ -8,7 +8,7 @@ use senderkeys::{GroupId, MemberId, SuiteId};
 use sksim::checkers::Verdict;
 use sksim::config::SimConfig;
 use sksim::engine::run;
-use sksim::implementation::{Accepted, Implementation, ImplementationFactory, Rejection};
+use sksim::implementation::{Accepted, Implementation, ImplementationFactory, Rejection, WorkBudget};
 use sksim::implementations::reference::Reference;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -21,6 +21,8 @@ enum Fault {
     AcceptReplay,
     /// Refuses every 4th message for good.
     Refuse,
+    /// Spins through its whole work budget on the 3rd decryption.
+    Spin,
 }
 
 struct Faulty {
@@ -65,13 +67,23 @@ impl Implementation for Instance {
     fn distribution(&self) -> Result<Vec<u8>, Rejection> {
         self.inner.distribution()
     }
-    fn process_distribution(&mut self, from: &MemberId, bytes: &[u8]) -> Result<(), Rejection> {
-        self.inner.process_distribution(from, bytes)
+    fn process_distribution(
+        &mut self,
+        from: &MemberId,
+        bytes: &[u8],
+        budget: &mut WorkBudget,
+    ) -> Result<(), Rejection> {
+        self.inner.process_distribution(from, bytes, budget)
     }
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
         self.inner.encrypt(rng, plaintext)
     }
-    fn decrypt(&mut self, from: &MemberId, envelope: &[u8]) -> Result<Accepted, Rejection> {
+    fn decrypt(
+        &mut self,
+        from: &MemberId,
+        envelope: &[u8],
+        budget: &mut WorkBudget,
+    ) -> Result<Accepted, Rejection> {
         let n = self.decryptions.get() + 1;
         self.decryptions.set(n);
         match self.fault {
@@ -84,7 +96,14 @@ impl Implementation for Instance {
             }
             _ => {}
         }
-        let result = self.inner.decrypt(from, envelope);
+        if self.fault == Fault::Spin && n == 3 {
+            while budget.step().is_ok() {}
+            return Err(Rejection {
+                reason: "work-budget-exhausted".into(),
+                detail: "spun".into(),
+            });
+        }
+        let result = self.inner.decrypt(from, envelope, budget);
         match (self.fault, result) {
             (Fault::Reattribute, Ok(mut accepted)) if n.is_multiple_of(5) => {
                 accepted.claimed_sender = MemberId::new("m0").expect("valid id");
@@ -106,6 +125,9 @@ impl Implementation for Instance {
     }
     fn export(&self) -> Vec<u8> {
         self.inner.export()
+    }
+    fn skipped_keys(&self, sender: &MemberId) -> usize {
+        self.inner.skipped_keys(sender)
     }
 }
 
@@ -129,6 +151,7 @@ fn each_fault_trips_its_invariant() {
         ["authenticity", "delivery"]
     );
     assert_eq!(violated(Fault::Refuse, &config), ["delivery"]);
+    assert_eq!(violated(Fault::Spin, &config), ["bounded-state", "delivery"]);
     config.network.duplicate_ppm = 200_000;
     assert_eq!(violated(Fault::AcceptReplay, &config), ["replay-rejection"]);
 }

@@ -5,6 +5,7 @@
 //! cannot check yet says `not-checked`, with the reason.
 
 mod authenticity;
+mod bounded_state;
 mod delivery;
 mod no_crash;
 mod post_removal_secrecy;
@@ -86,6 +87,15 @@ pub enum Observation<'a> {
         message: usize,
         /// Its sender.
         sender: usize,
+    },
+    /// An operation took more work than the protocol allows, or its receiver's cache outgrew its bound.
+    Unbounded {
+        /// When.
+        at: At,
+        /// Whose implementation.
+        member: usize,
+        /// What exceeded which bound.
+        what: String,
     },
     /// At the end of the run, a member had not decrypted a message although a copy arrived.
     Undelivered {
@@ -207,6 +217,7 @@ impl Default for Checkers {
             Box::new(post_removal_secrecy::PostRemovalSecrecy::default()),
             Box::new(authenticity::Authenticity::default()),
             Box::new(replay_rejection::ReplayRejection::default()),
+            Box::new(bounded_state::BoundedState::default()),
             Box::new(no_crash::NoCrash::default()),
             Box::new(delivery::Delivery::default()),
         ])

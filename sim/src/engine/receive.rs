@@ -5,8 +5,10 @@ use std::rc::Rc;
 
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
-use crate::config::PENDING_ENVELOPES_MAX;
+use crate::config::{PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
 use crate::ground_truth;
+use crate::implementation::WorkBudget;
+use senderkeys::consts::FORWARD_JUMP_MAX;
 
 /// What one decryption attempt came to.
 enum Outcome {
@@ -49,7 +51,10 @@ impl Sim<'_> {
         let sender_id = self.members[sender].id.clone();
         let envelope = &self.messages[message].envelope;
         let imp = &mut self.members[to].imp;
-        let outcome = match guarded(|| imp.decrypt(&sender_id, envelope)) {
+        let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
+        let result = guarded(|| imp.decrypt(&sender_id, envelope, &mut budget));
+        self.check_bounds(to, sender, &budget, "decryption");
+        let outcome = match result {
             Ok(Ok(accepted)) => self.accepted(message, to, &accepted),
             Ok(Err(rejection)) => {
                 *self
@@ -102,6 +107,31 @@ impl Sim<'_> {
         };
         self.checkers.observe(&observation);
         Outcome::Accepted
+    }
+
+    /// Reports work beyond the protocol's forward-jump bound (or an exhausted budget) and a cache beyond its bound.
+    fn check_bounds(&mut self, member: usize, sender: usize, budget: &WorkBudget, operation: &str) {
+        let steps_max = u64::from(FORWARD_JUMP_MAX);
+        let mut found = Vec::new();
+        if budget.steps() > steps_max {
+            found.push(format!(
+                "one {operation} took {} chain steps (bound {steps_max})",
+                budget.steps()
+            ));
+        }
+        let sender_id = &self.members[sender].id;
+        let cached = self.members[member].imp.skipped_keys(sender_id);
+        if cached > self.factory.skipped_keys_max() {
+            found.push(format!(
+                "{cached} skipped keys cached for m{sender} (bound {})",
+                self.factory.skipped_keys_max()
+            ));
+        }
+        for what in found {
+            let at = self.at();
+            self.checkers
+                .observe(&Observation::Unbounded { at, member, what });
+        }
     }
 
     /// Queues an envelope whose key is missing. If no request for the sender's key is outstanding, it starts the
@@ -176,7 +206,10 @@ impl Sim<'_> {
         }
         let from_id = self.members[from].id.clone();
         let imp = &mut self.members[to].imp;
-        let outcome = match guarded(|| imp.process_distribution(&from_id, bytes)) {
+        let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
+        let result = guarded(|| imp.process_distribution(&from_id, bytes, &mut budget));
+        self.check_bounds(to, from, &budget, "distribution");
+        let outcome = match result {
             Ok(Ok(())) => "ok".to_owned(),
             Ok(Err(rejection)) => format!("rejected:{}", rejection.reason),
             Err(panic) => {

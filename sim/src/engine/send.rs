@@ -5,8 +5,9 @@ use std::rc::Rc;
 
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
-use crate::config::HOUR_US;
+use crate::config::{HOUR_US, WORK_BUDGET_STEPS};
 use crate::ground_truth::{self, Bitset, SentMessage};
+use crate::implementation::WorkBudget;
 use crate::policy::Micros;
 use rand::RngExt;
 
@@ -93,7 +94,8 @@ impl Sim<'_> {
         let sender_id = self.members[sender].id.clone();
         for clone in &mut self.adversary {
             let envelope = &self.messages[id].envelope;
-            let Ok(Ok(accepted)) = guarded(|| clone.imp.decrypt(&sender_id, envelope)) else {
+            let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
+            let Ok(Ok(accepted)) = guarded(|| clone.imp.decrypt(&sender_id, envelope, &mut budget)) else {
                 continue;
             };
             let bytes = self.config.plaintext_bytes;

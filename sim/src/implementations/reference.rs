@@ -3,7 +3,7 @@
 use rand_core::CryptoRng;
 use senderkeys::{GroupId, GroupSession, MemberId, SuiteId};
 
-use crate::implementation::{Accepted, Implementation, ImplementationFactory, Rejection};
+use crate::implementation::{Accepted, Implementation, ImplementationFactory, Rejection, WorkBudget};
 
 /// Makes `reference` instances speaking one suite.
 #[derive(Clone, Copy, Debug)]
@@ -41,7 +41,12 @@ impl Implementation for Instance {
         Ok(self.0.distribution()?)
     }
 
-    fn process_distribution(&mut self, from: &MemberId, bytes: &[u8]) -> Result<(), Rejection> {
+    fn process_distribution(
+        &mut self,
+        from: &MemberId,
+        bytes: &[u8],
+        _: &mut WorkBudget,
+    ) -> Result<(), Rejection> {
         self.0.process_distribution(from, bytes)?;
         Ok(())
     }
@@ -50,7 +55,14 @@ impl Implementation for Instance {
         Ok(self.0.encrypt(rng, plaintext)?)
     }
 
-    fn decrypt(&mut self, from: &MemberId, envelope: &[u8]) -> Result<Accepted, Rejection> {
+    /// The session bounds its own work ([`senderkeys::consts::FORWARD_JUMP_MAX`], tested in `senderkeys`), so it
+    /// does not draw on the budget.
+    fn decrypt(
+        &mut self,
+        from: &MemberId,
+        envelope: &[u8],
+        _: &mut WorkBudget,
+    ) -> Result<Accepted, Rejection> {
         let decrypted = self.0.decrypt(from, envelope)?;
         Ok(Accepted {
             claimed_sender: from.clone(),
@@ -64,5 +76,13 @@ impl Implementation for Instance {
 
     fn export(&self) -> Vec<u8> {
         self.0.export()
+    }
+
+    fn skipped_keys(&self, sender: &MemberId) -> usize {
+        self.0
+            .receiver_states(sender)
+            .map(|r| r.skipped_len())
+            .max()
+            .unwrap_or(0)
     }
 }
