@@ -64,6 +64,43 @@ pub enum Action {
         /// Who.
         member: usize,
     },
+    /// The adversary obtains a snapshot of a member's state.
+    Compromise {
+        /// Whose.
+        member: usize,
+        /// What it obtains.
+        scope: CompromiseScope,
+    },
+}
+
+/// What a compromise yields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum CompromiseScope {
+    /// The member's whole state: own key, every receiver state, the skipped-key caches.
+    Full,
+    /// Only the member's signing key (used by forgery attacks).
+    SigningKey,
+}
+
+/// What the server does besides relaying.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServerBehaviour {
+    /// Relays faithfully, reads nothing.
+    #[default]
+    Honest,
+    /// Relays faithfully, keeps and reads everything it relays or stores, and tries to decrypt it.
+    Curious,
+    /// Curious, and also active (attacks).
+    Malicious,
+}
+
+impl ServerBehaviour {
+    /// Whether the server reads what it relays and stores.
+    pub fn reads(self) -> bool {
+        self != ServerBehaviour::Honest
+    }
 }
 
 /// An action at a virtual time.
@@ -97,6 +134,8 @@ pub struct SimConfig {
     pub network: NetworkConfig,
     /// The rotation policy.
     pub policy: Policy,
+    /// What the server does.
+    pub server: ServerBehaviour,
     /// Scripted actions.
     pub actions: Vec<ScheduledAction>,
     /// Keep every trace line (for `--trace`); the hash is always computed.
@@ -117,6 +156,7 @@ impl SimConfig {
             plaintext_bytes: 100,
             network: NetworkConfig::default(),
             policy: Policy::NEVER,
+            server: ServerBehaviour::Honest,
             actions: Vec::new(),
             keep_trace: false,
         }

@@ -17,7 +17,7 @@ use std::rc::Rc;
 use rand_chacha::ChaCha20Rng;
 use senderkeys::MemberId;
 
-use crate::checkers::{At, Checkers};
+use crate::checkers::{At, Checkers, Observation};
 use crate::config::{Action, MEMBERS_MAX, SimConfig};
 use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
 use crate::implementation::{Implementation, ImplementationFactory};
@@ -49,6 +49,8 @@ enum Event {
     KeyRequest { requester: usize, owner: usize },
     /// A scripted action.
     Scripted(Action),
+    /// The join-secrecy probe of a newcomer, once its distributions have arrived.
+    JoinProbe { newcomer: usize, joined_at: Micros },
     /// The active phase ends.
     QuietStart,
 }
@@ -93,11 +95,7 @@ struct Member {
     key_created_at: Micros,
 }
 
-/// A departed member's frozen state, held by the adversary.
-struct DepartedClone {
-    member: usize,
-    imp: Box<dyn Implementation>,
-}
+pub use adversary::Exposure;
 
 /// Runs one simulation; returns the report and, if `keep_trace`, the trace lines.
 pub fn run(
@@ -166,7 +164,9 @@ struct Sim<'a> {
     messages: Vec<SentMessage>,
     /// Last rejection reason per (message, receiver), for undelivered messages.
     last_reason: BTreeMap<(usize, usize), String>,
-    adversary: Vec<DepartedClone>,
+    adversary: adversary::Adversary,
+    /// Distribution records the server stores, per member (server-plaintext transport only).
+    server_records: BTreeMap<usize, Rc<[u8]>>,
     network: Network,
     trace: Trace,
     checkers: Checkers,
@@ -198,7 +198,8 @@ impl<'a> Sim<'a> {
             members: Vec::new(),
             messages: Vec::new(),
             last_reason: BTreeMap::new(),
-            adversary: Vec::new(),
+            adversary: adversary::Adversary::default(),
+            server_records: BTreeMap::new(),
             network: Network::new(config.network.clone(), stream(config.seed, Stream::Network)),
             trace: Trace::new(config.keep_trace),
             checkers: Checkers::default(),
@@ -232,6 +233,12 @@ impl<'a> Sim<'a> {
     }
 
     fn start(&mut self) {
+        if self.config.server.reads() {
+            let server = MemberId::new("server").expect("valid id");
+            self.adversary.server = Some(self.factory.create(&self.config.group, &server));
+            let at = self.at();
+            self.checkers.observe(&Observation::ServerReads { at });
+        }
         for _ in 0..self.config.members {
             self.add_member();
         }
@@ -280,11 +287,13 @@ impl<'a> Sim<'a> {
             Event::RequestTimer { requester, owner } => self.request_timer(requester, owner),
             Event::KeyRequest { requester, owner } => self.answer_key_request(requester, owner),
             Event::Scripted(action) => self.scripted(action),
+            Event::JoinProbe { newcomer, joined_at } => self.join_probe(newcomer, joined_at),
             Event::QuietStart => self.quiet_start(),
         }
     }
 }
 
+mod adversary;
 mod membership;
 mod receive;
 mod send;

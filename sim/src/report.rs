@@ -54,6 +54,8 @@ pub struct Report {
     pub counts: Counts,
     /// Fraction of the messages each member should have got that it decrypted, in parts per million.
     pub delivery_ppm: u64,
+    /// What each compromise exposed.
+    pub exposures: Vec<crate::engine::Exposure>,
     /// One verdict per invariant, in the threat model's order.
     pub invariants: Vec<InvariantReport>,
 }

@@ -6,7 +6,7 @@ use std::cell::Cell;
 use rand_core::CryptoRng;
 use senderkeys::{GroupId, MemberId, SuiteId};
 use sksim::checkers::Verdict;
-use sksim::config::SimConfig;
+use sksim::config::{Action, CompromiseScope, ScheduledAction, SimConfig};
 use sksim::engine::run;
 use sksim::implementation::{Accepted, Implementation, ImplementationFactory, Rejection, WorkBudget};
 use sksim::implementations::reference::Reference;
@@ -23,6 +23,8 @@ enum Fault {
     Refuse,
     /// Spins through its whole work budget on the 3rd decryption.
     Spin,
+    /// Exports (to the adversary too) the state it had after its first decryption: old keys leak.
+    LeakOld,
 }
 
 struct Faulty {
@@ -34,6 +36,7 @@ struct Instance {
     fault: Fault,
     decryptions: Cell<u64>,
     last: Option<Accepted>,
+    first_state: Option<Vec<u8>>,
 }
 
 impl ImplementationFactory for Faulty {
@@ -50,6 +53,7 @@ impl ImplementationFactory for Faulty {
             fault: self.fault,
             decryptions: Cell::new(0),
             last: None,
+            first_state: None,
         })
     }
     fn import(&self, state: &[u8]) -> Result<Box<dyn Implementation>, Rejection> {
@@ -114,6 +118,9 @@ impl Implementation for Instance {
             }
             (Fault::AcceptReplay, Err(r)) if r.reason == "duplicate" => self.last.clone().ok_or(r),
             (_, Ok(accepted)) => {
+                if self.first_state.is_none() {
+                    self.first_state = Some(self.inner.export());
+                }
                 self.last = Some(accepted.clone());
                 Ok(accepted)
             }
@@ -124,7 +131,10 @@ impl Implementation for Instance {
         self.inner.forget_sender(member)
     }
     fn export(&self) -> Vec<u8> {
-        self.inner.export()
+        match (&self.first_state, self.fault) {
+            (Some(old), Fault::LeakOld) => old.clone(),
+            _ => self.inner.export(),
+        }
     }
     fn skipped_keys(&self, sender: &MemberId) -> usize {
         self.inner.skipped_keys(sender)
@@ -152,6 +162,15 @@ fn each_fault_trips_its_invariant() {
     );
     assert_eq!(violated(Fault::Refuse, &config), ["delivery"]);
     assert_eq!(violated(Fault::Spin, &config), ["bounded-state", "delivery"]);
+    config.actions = vec![ScheduledAction {
+        at: 40 * 60_000_000,
+        action: Action::Compromise {
+            member: 2,
+            scope: CompromiseScope::Full,
+        },
+    }];
+    assert_eq!(violated(Fault::LeakOld, &config), ["forward-secrecy"]);
+    config.actions.clear();
     config.network.duplicate_ppm = 200_000;
     assert_eq!(violated(Fault::AcceptReplay, &config), ["replay-rejection"]);
 }

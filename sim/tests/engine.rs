@@ -2,7 +2,7 @@
 
 use senderkeys::SuiteId;
 use sksim::checkers::Verdict;
-use sksim::config::{Action, HOUR_US, ScheduledAction, SimConfig};
+use sksim::config::{Action, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine::run;
 use sksim::implementations::reference::Reference;
 use sksim::network::NetworkConfig;
@@ -151,7 +151,13 @@ fn nobody_departs_means_post_removal_secrecy_is_not_applicable() {
         report.verdict("post-removal-secrecy"),
         Some(Verdict::NotApplicable)
     );
-    assert_eq!(report.verdict("forward-secrecy"), Some(Verdict::NotChecked));
+    for invariant in ["forward-secrecy", "join-secrecy", "server-blindness"] {
+        assert_eq!(
+            report.verdict(invariant),
+            Some(Verdict::NotApplicable),
+            "{invariant}"
+        );
+    }
     assert_eq!(report.delivery_ppm, 1_000_000);
 }
 
@@ -200,4 +206,70 @@ fn three_hundred_members_with_faults_deliver_everything_that_arrived() {
         "network duplicates are rejected: {:?}",
         report.counts
     );
+}
+
+/// A full compromise exposes the victim's later messages until rotation, and what sat in its cache, but never what it
+/// had consumed; `every-messages` heals it sooner than `never`.
+#[test]
+fn compromise_exposes_until_rotation_and_never_the_past() {
+    let mut config = SimConfig::new(9, 8);
+    config.messages_per_member_per_hour = 20;
+    config.actions = vec![at(
+        30,
+        Action::Compromise {
+            member: 4,
+            scope: CompromiseScope::Full,
+        },
+    )];
+    let never = run_reference(&config, SuiteId::Hardened);
+    assert_no_violation(&never);
+    assert_eq!(never.verdict("forward-secrecy"), Some(Verdict::Holds));
+    let exposed_never = never.exposures[0].after;
+    assert!(
+        exposed_never > 50,
+        "with `never` the snapshot reads everyone's later messages: {:?}",
+        never.exposures
+    );
+    config.policy = "every-messages:5".parse().unwrap();
+    let rotating = run_reference(&config, SuiteId::Hardened);
+    assert!(
+        rotating.exposures[0].after < exposed_never / 2,
+        "{:?} vs {exposed_never}",
+        rotating.exposures
+    );
+}
+
+#[test]
+fn a_curious_server_reads_nothing_over_pairwise_channels() {
+    let mut config = faulty(13, 8, "on-removal");
+    config.server = ServerBehaviour::Curious;
+    let report = run_reference(&config, SuiteId::Hardened);
+    assert_eq!(report.verdict("server-blindness"), Some(Verdict::Holds));
+    assert_eq!(report.verdict("join-secrecy"), Some(Verdict::Holds));
+    assert_no_violation_but_post_removal(&report);
+}
+
+fn assert_no_violation_but_post_removal(report: &Report) {
+    for inv in report
+        .invariants
+        .iter()
+        .filter(|i| i.invariant != "post-removal-secrecy")
+    {
+        assert_ne!(
+            inv.verdict,
+            Verdict::Violated,
+            "{}: {:#?}",
+            inv.invariant,
+            inv.violations
+        );
+    }
+}
+
+#[test]
+fn duplicates_are_checked_for_failure_atomicity() {
+    let mut config = SimConfig::new(17, 6);
+    config.network.duplicate_ppm = 100_000;
+    let report = run_reference(&config, SuiteId::Signal);
+    assert_eq!(report.verdict("failure-atomicity"), Some(Verdict::Holds));
+    assert!(report.counts.rejections["duplicate"] > 10, "{:?}", report.counts);
 }

@@ -1,15 +1,18 @@
 //! Invariant checkers, one per file, one per invariant of the threat model (`shared/design/threat-model.md`).
 //!
 //! The engine reports what happens as [`Observation`]s; each checker keeps what it needs and, at the end, gives
-//! a verdict. A checker that does not apply to a run says `not-applicable`, never `holds`; an invariant this build
-//! cannot check yet says `not-checked`, with the reason.
+//! a verdict. A checker that does not apply to a run says `not-applicable`, with the reason, never `holds`.
 
 mod authenticity;
 mod bounded_state;
 mod delivery;
+mod failure_atomicity;
+mod forward_secrecy;
+mod join_secrecy;
 mod no_crash;
 mod post_removal_secrecy;
 mod replay_rejection;
+mod server_blindness;
 
 use serde::Serialize;
 
@@ -88,6 +91,70 @@ pub enum Observation<'a> {
         /// Its sender.
         sender: usize,
     },
+    /// The server reads what it relays and stores (curious or malicious).
+    ServerReads {
+        /// The start of the run.
+        at: At,
+    },
+    /// The server decrypted a message.
+    ServerDecrypted {
+        /// When.
+        at: At,
+        /// The message.
+        message: usize,
+        /// Its sender.
+        sender: usize,
+    },
+    /// The adversary obtained a member's state.
+    Compromised {
+        /// When.
+        at: At,
+        /// Whose.
+        member: usize,
+        /// What it obtained.
+        scope: crate::config::CompromiseScope,
+    },
+    /// A compromised snapshot decrypted a message its member had already consumed before the compromise.
+    DecryptedBeforeCompromise {
+        /// When.
+        at: At,
+        /// The compromised member.
+        victim: usize,
+        /// The message.
+        message: usize,
+        /// Its sender.
+        sender: usize,
+    },
+    /// A member joined.
+    Joined {
+        /// When.
+        at: At,
+        /// Who.
+        member: usize,
+    },
+    /// A newcomer's state decrypted a message sent before it joined.
+    DecryptedBeforeJoin {
+        /// When.
+        at: At,
+        /// The newcomer.
+        newcomer: usize,
+        /// The message.
+        message: usize,
+        /// Its sender.
+        sender: usize,
+    },
+    /// A member rejected an input the engine knew must be rejected (a copy of a message it had accepted); its
+    /// state was compared before and after.
+    RejectionChecked {
+        /// When.
+        at: At,
+        /// Who.
+        member: usize,
+        /// Whether its exported state changed.
+        changed: bool,
+        /// The rejection reason.
+        reason: &'a str,
+    },
     /// An operation took more work than the protocol allows, or its receiver's cache outgrew its bound.
     Unbounded {
         /// When.
@@ -122,8 +189,6 @@ pub enum Verdict {
     Violated,
     /// Does not apply to this run (e.g. post-removal secrecy when nobody left).
     NotApplicable,
-    /// This build does not check it yet.
-    NotChecked,
 }
 
 /// One violation.
@@ -215,8 +280,12 @@ impl Default for Checkers {
     fn default() -> Self {
         Checkers(vec![
             Box::new(post_removal_secrecy::PostRemovalSecrecy::default()),
+            Box::new(forward_secrecy::ForwardSecrecy::default()),
+            Box::new(join_secrecy::JoinSecrecy::default()),
+            Box::new(server_blindness::ServerBlindness::default()),
             Box::new(authenticity::Authenticity::default()),
             Box::new(replay_rejection::ReplayRejection::default()),
+            Box::new(failure_atomicity::FailureAtomicity::default()),
             Box::new(bounded_state::BoundedState::default()),
             Box::new(no_crash::NoCrash::default()),
             Box::new(delivery::Delivery::default()),
@@ -234,23 +303,11 @@ impl Checkers {
 
     /// Every invariant's report, in the threat model's order.
     pub fn finish(self) -> Vec<InvariantReport> {
-        let mut reports: Vec<InvariantReport> = self.0.into_iter().map(Checker::finish).collect();
-        for name in INVARIANTS {
-            if !reports.iter().any(|r| r.invariant == name) {
-                reports.push(not_checked(name));
-            }
-        }
-        reports.sort_by_key(|r| INVARIANTS.iter().position(|n| *n == r.invariant));
+        let reports: Vec<InvariantReport> = self.0.into_iter().map(Checker::finish).collect();
+        debug_assert!(
+            reports.iter().map(|r| r.invariant).eq(INVARIANTS),
+            "one checker per invariant, in order"
+        );
         reports
-    }
-}
-
-fn not_checked(invariant: &'static str) -> InvariantReport {
-    InvariantReport {
-        invariant,
-        verdict: Verdict::NotChecked,
-        note: Some("this build does not check this invariant yet (it needs the adversary and state-cloning machinery)".into()),
-        violations_total: 0,
-        violations: Vec::new(),
     }
 }

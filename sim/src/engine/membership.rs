@@ -1,8 +1,10 @@
 //! Membership and phases: scripted actions, joins, departures, offline periods, the quiet phase, and the end.
 
-use super::{DepartedClone, Event, Sim, guarded};
+use super::adversary::{AdversaryClone, Holder};
+use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
 use crate::config::Action;
+use crate::implementation::Transport;
 use crate::report::Report;
 
 impl Sim<'_> {
@@ -22,6 +24,7 @@ impl Sim<'_> {
                     self.create_and_distribute(member);
                 }
             }
+            Action::Compromise { member, scope } => self.compromise(member, scope),
         }
     }
 
@@ -30,25 +33,50 @@ impl Sim<'_> {
     }
 
     /// A new member joins: it creates and distributes its key; every current member hands it its key (or, under
-    /// `on-membership-change`, rotates and distributes the new one to everyone).
+    /// `on-membership-change`, rotates and distributes the new one to everyone), as the transport has it.
     fn join(&mut self) {
         let newcomer = self.add_member();
         self.trace.record(self.now, format_args!("join m{newcomer}"));
+        let at = self.at();
+        self.checkers
+            .observe(&Observation::Joined { at, member: newcomer });
         self.create_and_distribute(newcomer);
         let others: Vec<usize> = self.active().filter(|&m| m != newcomer).collect();
         for member in others {
             if self.config.policy.on_join {
                 self.create_and_distribute(member);
-                continue;
-            }
-            let imp = &self.members[member].imp;
-            match guarded(|| imp.distribution()) {
-                Ok(Ok(bytes)) => self.send_distribution(member, newcomer, bytes.into()),
-                Ok(Err(rejection)) => self.operation_failed(member, "distribution", &rejection.reason),
-                Err(panic) => self.panicked(member, "distribution", &panic),
+            } else {
+                self.hand_key_to_newcomer(member, newcomer);
             }
         }
         self.schedule_tick(newcomer);
+        self.schedule_join_probe(newcomer);
+    }
+
+    /// `member`'s key reaches the newcomer: from the server's store (server-plaintext), or from the member at its
+    /// current iteration, together with the keys it forwards (forwarded).
+    fn hand_key_to_newcomer(&mut self, member: usize, newcomer: usize) {
+        if self.factory.transport() == Transport::ServerPlaintext {
+            if let Some(record) = self.server_records.get(&member).cloned() {
+                self.send_distribution(member, newcomer, record);
+            }
+            return;
+        }
+        let imp = &self.members[member].imp;
+        match guarded(|| imp.distribution()) {
+            Ok(Ok(bytes)) => self.send_distribution(member, newcomer, bytes.into()),
+            Ok(Err(rejection)) => self.operation_failed(member, "distribution", &rejection.reason),
+            Err(panic) => self.panicked(member, "distribution", &panic),
+        }
+        if self.factory.transport() == Transport::Forwarded {
+            let imp = &self.members[member].imp;
+            match guarded(|| imp.forwarded_distributions()) {
+                Ok(forwarded) => forwarded
+                    .into_iter()
+                    .for_each(|(_, b)| self.send_distribution(member, newcomer, b.into())),
+                Err(panic) => self.panicked(member, "forwarded-distributions", &panic),
+            }
+        }
     }
 
     /// A member leaves or is removed: its state is frozen and handed to the adversary; the others delete what
@@ -66,10 +94,11 @@ impl Sim<'_> {
         self.members[member].departed = true;
         let at = self.at();
         self.checkers.observe(&Observation::Departed { at, member });
-        let state = self.members[member].imp.export();
-        match self.factory.import(&state) {
-            Ok(imp) => self.adversary.push(DepartedClone { member, imp }),
-            Err(rejection) => self.operation_failed(member, "import", &rejection.reason),
+        if let Some(imp) = self.clone_state(member) {
+            self.adversary.clones.push(AdversaryClone {
+                holder: Holder::Departed(member),
+                imp,
+            });
         }
         let departed_id = self.members[member].id.clone();
         let remaining: Vec<usize> = self.active().collect();
@@ -138,6 +167,7 @@ impl Sim<'_> {
             events,
             trace_hash,
             counts: self.counts,
+            exposures: self.adversary.exposures,
             delivery_ppm: (delivered * 1_000_000).checked_div(expected).unwrap_or(1_000_000),
             invariants: self.checkers.finish(),
         };

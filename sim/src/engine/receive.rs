@@ -7,7 +7,7 @@ use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
 use crate::config::{PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
 use crate::ground_truth;
-use crate::implementation::WorkBudget;
+use crate::implementation::{Transport, WorkBudget};
 use senderkeys::consts::FORWARD_JUMP_MAX;
 
 /// What one decryption attempt came to.
@@ -51,8 +51,23 @@ impl Sim<'_> {
         let sender_id = self.members[sender].id.clone();
         let envelope = &self.messages[message].envelope;
         let imp = &mut self.members[to].imp;
+        // A copy of a message this member already accepted must be rejected without a trace: snapshot first.
+        let before = self.messages[message]
+            .delivered
+            .contains(to)
+            .then(|| imp.export());
         let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
         let result = guarded(|| imp.decrypt(&sender_id, envelope, &mut budget));
+        if let (Some(before), Ok(Err(rejection))) = (before, &result) {
+            let changed = self.members[to].imp.export() != before;
+            let (at, reason) = (self.at(), rejection.reason.clone());
+            self.checkers.observe(&Observation::RejectionChecked {
+                at,
+                member: to,
+                changed,
+                reason: &reason,
+            });
+        }
         self.check_bounds(to, sender, &budget, "decryption");
         let outcome = match result {
             Ok(Ok(accepted)) => self.accepted(message, to, &accepted),
@@ -182,6 +197,13 @@ impl Sim<'_> {
         if self.members[owner].departed || self.members[requester].departed {
             return;
         }
+        if self.factory.transport() == Transport::ServerPlaintext {
+            // Chatalot's fetch: the server answers from its store, whether or not the owner is online.
+            if let Some(record) = self.server_records.get(&owner).cloned() {
+                self.send_distribution(owner, requester, record);
+            }
+            return;
+        }
         if self.held_for_offline(owner, || Event::KeyRequest { requester, owner }) {
             return;
         }
@@ -220,23 +242,13 @@ impl Sim<'_> {
         self.trace
             .record(self.now, format_args!("distribution m{from}->m{to} {outcome}"));
         self.members[to].requested.remove(&from);
-        self.retry_pending(to, from);
+        self.retry_pending(to);
     }
 
-    /// Retries the envelopes from `sender` that `to` parked; those still missing a key stay parked.
-    pub(super) fn retry_pending(&mut self, to: usize, sender: usize) {
-        let parked: Vec<usize> = self.members[to]
-            .pending
-            .iter()
-            .copied()
-            .filter(|&m| self.messages[m].sender == sender)
-            .collect();
-        if parked.is_empty() {
-            return;
-        }
-        self.members[to]
-            .pending
-            .retain(|&m| self.messages[m].sender != sender);
+    /// Retries every envelope `to` parked (a distribution may carry a key for another member than its sender, as
+    /// forwarded keys do); those still missing a key stay parked.
+    pub(super) fn retry_pending(&mut self, to: usize) {
+        let parked = std::mem::take(&mut self.members[to].pending);
         for message in parked {
             if let Outcome::MissingKey(_) = self.try_decrypt(message, to) {
                 self.park(message, to);

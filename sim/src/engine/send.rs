@@ -5,9 +5,9 @@ use std::rc::Rc;
 
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
-use crate::config::{HOUR_US, WORK_BUDGET_STEPS};
+use crate::config::HOUR_US;
 use crate::ground_truth::{self, Bitset, SentMessage};
-use crate::implementation::WorkBudget;
+use crate::implementation::Transport;
 use crate::policy::Micros;
 use rand::RngExt;
 
@@ -88,29 +88,6 @@ impl Sim<'_> {
         self.adversary_attempts(id);
     }
 
-    /// Every departed member's frozen state tries the new envelope.
-    fn adversary_attempts(&mut self, id: usize) {
-        let (sender, at) = (self.messages[id].sender, self.at());
-        let sender_id = self.members[sender].id.clone();
-        for clone in &mut self.adversary {
-            let envelope = &self.messages[id].envelope;
-            let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
-            let Ok(Ok(accepted)) = guarded(|| clone.imp.decrypt(&sender_id, envelope, &mut budget)) else {
-                continue;
-            };
-            let bytes = self.config.plaintext_bytes;
-            if ground_truth::genuine(&self.messages, bytes, &accepted.plaintext, sender) == Some(id) {
-                let observation = Observation::DecryptedAfterDeparture {
-                    at,
-                    departed: clone.member,
-                    message: id,
-                    sender,
-                };
-                self.checkers.observe(&observation);
-            }
-        }
-    }
-
     /// `member` creates a fresh sender key (first key or rotation) and sends it to every other current member.
     pub(super) fn create_and_distribute(&mut self, member: usize) {
         let m = &mut self.members[member];
@@ -129,6 +106,11 @@ impl Sim<'_> {
         self.trace
             .record(self.now, format_args!("key m{member} bytes={}", bytes.len()));
         let bytes: Rc<[u8]> = bytes.into();
+        if self.factory.transport() == Transport::ServerPlaintext {
+            // The record is uploaded to the server, which stores it and broadcasts it.
+            self.server_records.insert(member, Rc::clone(&bytes));
+            self.server_reads_distribution(member, &bytes);
+        }
         for to in self.active().filter(|&to| to != member).collect::<Vec<_>>() {
             self.send_distribution(member, to, Rc::clone(&bytes));
         }

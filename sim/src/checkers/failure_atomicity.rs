@@ -1,0 +1,48 @@
+//! `failure-atomicity`: after any rejected input the member's state is unchanged (and the next genuine message
+//! still decrypts, which `delivery` judges).
+//!
+//! The engine compares the exported state before and after every input it knows must be rejected: a copy of a
+//! message the member already accepted (network duplicates and replays) and every attack input.
+
+use super::{Checker, InvariantReport, Observation, Tally};
+
+/// The `failure-atomicity` checker.
+#[derive(Debug)]
+pub struct FailureAtomicity {
+    tally: Tally,
+    applies: bool,
+}
+
+impl Default for FailureAtomicity {
+    fn default() -> Self {
+        FailureAtomicity {
+            tally: Tally::new("failure-atomicity"),
+            applies: false,
+        }
+    }
+}
+
+impl Checker for FailureAtomicity {
+    fn observe(&mut self, observation: &Observation<'_>) {
+        if let Observation::RejectionChecked {
+            at,
+            member,
+            changed,
+            reason,
+        } = observation
+        {
+            self.applies = true;
+            if *changed {
+                self.tally.violation(
+                    *at,
+                    format!("m{member} rejected an input ({reason}) but its state changed"),
+                );
+            }
+        }
+    }
+
+    fn finish(self: Box<Self>) -> InvariantReport {
+        let note = (!self.applies).then(|| "no input that must be rejected reached a member".to_owned());
+        self.tally.report(self.applies, note)
+    }
+}
