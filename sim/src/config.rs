@@ -64,6 +64,15 @@ pub enum Action {
         /// Who.
         member: usize,
     },
+    /// The adversary attacks.
+    Attack {
+        /// Which attack.
+        kind: crate::attacks::AttackKind,
+        /// Who runs it.
+        by: Attacker,
+        /// The member attacked or impersonated.
+        target: usize,
+    },
     /// The adversary obtains a snapshot of a member's state.
     Compromise {
         /// Whose.
@@ -81,6 +90,16 @@ pub enum CompromiseScope {
     Full,
     /// Only the member's signing key (used by forgery attacks).
     SigningKey,
+}
+
+/// Who runs an attack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Attacker {
+    /// The server (its attacks make it malicious).
+    Server,
+    /// A member of the group (an insider).
+    Member(usize),
 }
 
 /// What the server does besides relaying.

@@ -49,6 +49,14 @@ enum Event {
     KeyRequest { requester: usize, owner: usize },
     /// A scripted action.
     Scripted(Action),
+    /// A crafted input reaches `to` in `claimed`'s name.
+    AttackDeliver {
+        to: usize,
+        claimed: usize,
+        bytes: Rc<[u8]>,
+    },
+    /// The second step of an attack.
+    FollowUp(attack::FollowUp),
     /// The join-secrecy probe of a newcomer, once its distributions have arrived.
     JoinProbe { newcomer: usize, joined_at: Micros },
     /// The active phase ends.
@@ -93,6 +101,8 @@ struct Member {
     requested: BTreeSet<usize>,
     messages_under_key: u64,
     key_created_at: Micros,
+    /// A member the server added and controls: what it decrypts, the server reads.
+    controlled: bool,
 }
 
 pub use adversary::Exposure;
@@ -167,6 +177,9 @@ struct Sim<'a> {
     adversary: adversary::Adversary,
     /// Distribution records the server stores, per member (server-plaintext transport only).
     server_records: BTreeMap<usize, Rc<[u8]>>,
+    /// The first distribution each member sent (what a stale-distribution attack re-delivers).
+    first_distribution: BTreeMap<usize, Rc<[u8]>>,
+    adversary_rng: ChaCha20Rng,
     network: Network,
     trace: Trace,
     checkers: Checkers,
@@ -200,6 +213,8 @@ impl<'a> Sim<'a> {
             last_reason: BTreeMap::new(),
             adversary: adversary::Adversary::default(),
             server_records: BTreeMap::new(),
+            first_distribution: BTreeMap::new(),
+            adversary_rng: stream(config.seed, Stream::Adversary),
             network: Network::new(config.network.clone(), stream(config.seed, Stream::Network)),
             trace: Trace::new(config.keep_trace),
             checkers: Checkers::default(),
@@ -275,6 +290,7 @@ impl<'a> Sim<'a> {
             requested: BTreeSet::new(),
             messages_under_key: 0,
             key_created_at: 0,
+            controlled: false,
         });
         index
     }
@@ -288,12 +304,15 @@ impl<'a> Sim<'a> {
             Event::KeyRequest { requester, owner } => self.answer_key_request(requester, owner),
             Event::Scripted(action) => self.scripted(action),
             Event::JoinProbe { newcomer, joined_at } => self.join_probe(newcomer, joined_at),
+            Event::AttackDeliver { to, claimed, bytes } => self.attack_deliver(to, claimed, &bytes),
+            Event::FollowUp(step) => self.follow_up(step),
             Event::QuietStart => self.quiet_start(),
         }
     }
 }
 
 mod adversary;
+mod attack;
 mod membership;
 mod receive;
 mod send;

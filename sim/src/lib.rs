@@ -5,6 +5,7 @@
 //! [`report::Report`] with a verdict per invariant of the threat model and a trace hash. The same seed gives the
 //! same bytes. [`demo`] is the small cross-suite demonstration behind `sksim demo`.
 
+pub mod attacks;
 pub mod checkers;
 pub mod config;
 pub mod demo;

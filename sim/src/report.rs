@@ -29,6 +29,14 @@ pub struct Counts {
     pub key_requests: u64,
     /// Envelopes dropped because a member's pending queue was full.
     pub pending_overflow: u64,
+    /// Attacks run, by kind.
+    pub attacks: BTreeMap<String, u64>,
+    /// Attacks that could not run (no envelope to craft from, a format without the attacked field, ...).
+    pub attacks_skipped: u64,
+    /// Crafted inputs delivered to members.
+    pub attack_inputs: u64,
+    /// Crafted inputs a member accepted.
+    pub attack_accepted: u64,
     /// Operations an implementation refused outside decryption (encrypt, distribution), by reason.
     pub operation_failures: BTreeMap<String, u64>,
 }

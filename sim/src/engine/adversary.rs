@@ -33,6 +33,8 @@ pub(super) struct Adversary {
     /// The server's own state, fed with every distribution it can read (curious and malicious servers).
     pub(super) server: Option<Box<dyn Implementation>>,
     pub(super) exposures: Vec<Exposure>,
+    /// States an insider made in other members' names (forward-fake-key).
+    pub(super) fakes: Vec<Box<dyn Implementation>>,
 }
 
 /// What one compromise exposed.

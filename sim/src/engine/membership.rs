@@ -10,7 +10,9 @@ use crate::report::Report;
 impl Sim<'_> {
     pub(super) fn scripted(&mut self, action: Action) {
         match action {
-            Action::Join { count } => (0..count).for_each(|_| self.join()),
+            Action::Join { count } => (0..count).for_each(|_| {
+                self.join();
+            }),
             Action::Leave { member } | Action::Remove { member } => self.depart(member, &action),
             Action::Offline { member, until } => self.go_offline(member, until),
             Action::Online { member } => self.come_online(member),
@@ -25,6 +27,7 @@ impl Sim<'_> {
                 }
             }
             Action::Compromise { member, scope } => self.compromise(member, scope),
+            Action::Attack { kind, by, target } => self.attack(kind, by, target),
         }
     }
 
@@ -34,7 +37,7 @@ impl Sim<'_> {
 
     /// A new member joins: it creates and distributes its key; every current member hands it its key (or, under
     /// `on-membership-change`, rotates and distributes the new one to everyone), as the transport has it.
-    fn join(&mut self) {
+    pub(super) fn join(&mut self) -> usize {
         let newcomer = self.add_member();
         self.trace.record(self.now, format_args!("join m{newcomer}"));
         let at = self.at();
@@ -51,6 +54,7 @@ impl Sim<'_> {
         }
         self.schedule_tick(newcomer);
         self.schedule_join_probe(newcomer);
+        newcomer
     }
 
     /// `member`'s key reaches the newcomer: from the server's store (server-plaintext), or from the member at its

@@ -112,6 +112,11 @@ impl Sim<'_> {
             self.last_reason.remove(&(message, to));
         }
         let at = self.at();
+        if self.members[to].controlled && genuine.is_some() {
+            let sender = self.messages[message].sender;
+            self.checkers
+                .observe(&Observation::ServerDecrypted { at, message, sender });
+        }
         let observation = Observation::Accepted {
             at,
             receiver: to,
@@ -125,7 +130,13 @@ impl Sim<'_> {
     }
 
     /// Reports work beyond the protocol's forward-jump bound (or an exhausted budget) and a cache beyond its bound.
-    fn check_bounds(&mut self, member: usize, sender: usize, budget: &WorkBudget, operation: &str) {
+    pub(super) fn check_bounds(
+        &mut self,
+        member: usize,
+        sender: usize,
+        budget: &WorkBudget,
+        operation: &str,
+    ) {
         let steps_max = u64::from(FORWARD_JUMP_MAX);
         let mut found = Vec::new();
         if budget.steps() > steps_max {

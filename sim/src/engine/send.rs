@@ -106,6 +106,9 @@ impl Sim<'_> {
         self.trace
             .record(self.now, format_args!("key m{member} bytes={}", bytes.len()));
         let bytes: Rc<[u8]> = bytes.into();
+        self.first_distribution
+            .entry(member)
+            .or_insert_with(|| Rc::clone(&bytes));
         if self.factory.transport() == Transport::ServerPlaintext {
             // The record is uploaded to the server, which stores it and broadcasts it.
             self.server_records.insert(member, Rc::clone(&bytes));

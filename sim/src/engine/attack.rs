@@ -1,0 +1,229 @@
+//! Active attacks: crafted envelopes delivered in a member's name, stale distributions, fake forwarded keys, and a
+//! member the server controls. Every crafted input must be rejected without a trace, so each delivery is checked
+//! for failure atomicity; whatever is accepted is judged by `authenticity` and `replay-rejection`.
+
+use std::rc::Rc;
+
+use super::{Event, Sim, guarded};
+use crate::attacks::{self, AttackKind, INJECTED_TEXT};
+use crate::checkers::Observation;
+use crate::config::{Attacker, WORK_BUDGET_STEPS};
+use crate::ground_truth;
+use crate::implementation::WorkBudget;
+
+/// A second step of an attack, once its first has settled.
+#[derive(Debug)]
+pub(super) enum FollowUp {
+    /// Replay the target's first envelope (after a stale distribution).
+    ReplayFirst { target: usize, by: Attacker },
+    /// Send a message under the fake key `fake` in the target's name.
+    FakeSend {
+        fake: usize,
+        target: usize,
+        by: Attacker,
+    },
+}
+
+impl Sim<'_> {
+    /// Runs an attack now.
+    pub(super) fn attack(&mut self, kind: AttackKind, by: Attacker, target: usize) {
+        self.trace
+            .record(self.now, format_args!("attack {kind:?} by {by:?} on m{target}"));
+        *self.counts.attacks.entry(format!("{kind:?}")).or_default() += 1;
+        if let Attacker::Member(m) = by {
+            if self.members.get(m).is_none_or(|m| m.departed) {
+                return self.attack_skipped("the attacking member is not in the group");
+            }
+        } else {
+            let at = self.at();
+            self.checkers.observe(&Observation::ServerReads { at });
+        }
+        if self.members.get(target).is_none() {
+            return self.attack_skipped("no such target");
+        }
+        match kind {
+            AttackKind::AddMember => self.server_adds_member(),
+            AttackKind::StaleDistribution => self.stale_distribution(target, by),
+            AttackKind::ForwardFakeKey => self.forward_fake_key(target, by),
+            _ => self.crafted(kind, by, target),
+        }
+    }
+
+    fn attack_skipped(&mut self, why: &str) {
+        self.counts.attacks_skipped += 1;
+        self.trace.record(self.now, format_args!("attack skipped: {why}"));
+    }
+
+    fn envelopes_of(&self, member: usize) -> impl Iterator<Item = usize> + '_ {
+        (0..self.messages.len()).filter(move |&id| self.messages[id].sender == member)
+    }
+
+    /// Crafts one input from the target's envelopes and delivers it in the target's name.
+    fn crafted(&mut self, kind: AttackKind, by: Attacker, target: usize) {
+        let (Some(first), Some(last)) = (self.envelopes_of(target).next(), self.envelopes_of(target).last())
+        else {
+            return self.attack_skipped("the target has sent nothing to craft from");
+        };
+        let rng = &mut self.adversary_rng;
+        let genuine = self.messages[last].envelope.as_slice();
+        let bytes = match kind {
+            AttackKind::Forge => attacks::forge(genuine, rng),
+            AttackKind::Tamper => attacks::tamper(genuine, rng),
+            AttackKind::FarFuture => attacks::far_future(genuine),
+            AttackKind::Resplit => attacks::resplit(genuine),
+            AttackKind::Replay => Some(self.messages[first].envelope.clone()),
+            _ => Some(INJECTED_TEXT.to_vec()),
+        };
+        match bytes {
+            Some(bytes) => self.deliver_in_name_of(target, by, bytes.into()),
+            None => self.attack_skipped("the format has no field this attack changes"),
+        }
+    }
+
+    /// The crafted bytes reach every member but the target and the attacker, as if from the target.
+    fn deliver_in_name_of(&mut self, target: usize, by: Attacker, bytes: Rc<[u8]>) {
+        let receivers: Vec<usize> = self
+            .active()
+            .filter(|&m| m != target && Attacker::Member(m) != by && !self.members[m].controlled)
+            .collect();
+        for to in receivers {
+            let arrival = self.network.reliable(self.now);
+            self.schedule(
+                arrival,
+                Event::AttackDeliver {
+                    to,
+                    claimed: target,
+                    bytes: Rc::clone(&bytes),
+                },
+            );
+        }
+    }
+
+    /// One crafted input reaches `to`: it is decrypted like any envelope, its state compared before and after.
+    pub(super) fn attack_deliver(&mut self, to: usize, claimed: usize, bytes: &Rc<[u8]>) {
+        if self.members[to].departed {
+            return;
+        }
+        let claimed_id = self.members[claimed].id.clone();
+        let imp = &mut self.members[to].imp;
+        let before = imp.export();
+        let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
+        let result = guarded(|| imp.decrypt(&claimed_id, bytes, &mut budget));
+        self.check_bounds(to, claimed, &budget, "attack input");
+        self.counts.attack_inputs += 1;
+        let at = self.at();
+        let outcome = match result {
+            Ok(Ok(accepted)) => {
+                self.counts.attack_accepted += 1;
+                let shown = self.members.iter().position(|m| m.id == accepted.claimed_sender);
+                let bytes_max = self.config.plaintext_bytes;
+                let genuine = shown
+                    .and_then(|c| ground_truth::genuine(&self.messages, bytes_max, &accepted.plaintext, c));
+                let first = genuine.is_none_or(|g| self.messages[g].delivered.insert(to));
+                let plaintext = &accepted.plaintext;
+                self.checkers.observe(&Observation::Accepted {
+                    at,
+                    receiver: to,
+                    claimed: shown,
+                    genuine,
+                    first,
+                    plaintext,
+                });
+                "ACCEPTED".to_owned()
+            }
+            Ok(Err(rejection)) => {
+                let changed = self.members[to].imp.export() != before;
+                let reason = rejection.reason.as_str();
+                self.checkers.observe(&Observation::RejectionChecked {
+                    at,
+                    member: to,
+                    changed,
+                    reason,
+                });
+                format!("rejected:{reason}")
+            }
+            Err(panic) => {
+                self.panicked(to, "decrypt", &panic);
+                "panic".to_owned()
+            }
+        };
+        self.trace
+            .record(self.now, format_args!("attack-input m{claimed}->m{to} {outcome}"));
+    }
+
+    /// The server adds a member it controls: honest members hand it their keys like any newcomer's, and from then
+    /// on everything it decrypts, the server reads.
+    fn server_adds_member(&mut self) {
+        let member = self.join();
+        self.members[member].controlled = true;
+    }
+
+    /// The target's first distribution is delivered again, then its first envelope is replayed.
+    fn stale_distribution(&mut self, target: usize, by: Attacker) {
+        let Some(first) = self.first_distribution.get(&target).cloned() else {
+            return self.attack_skipped("the target has distributed no key");
+        };
+        for to in self.active().filter(|&m| m != target).collect::<Vec<_>>() {
+            let arrival = self.network.reliable(self.now);
+            self.schedule(
+                arrival,
+                Event::Distribution {
+                    from: target,
+                    to,
+                    bytes: Rc::clone(&first),
+                },
+            );
+        }
+        let settle = 2 * self.config.network.latency_max.max(1) + 1;
+        self.schedule(
+            self.now + settle,
+            Event::FollowUp(FollowUp::ReplayFirst { target, by }),
+        );
+    }
+
+    /// An insider makes a key in the target's name, forwards it to everyone, and later sends under it.
+    fn forward_fake_key(&mut self, target: usize, by: Attacker) {
+        let Attacker::Member(insider) = by else {
+            return self.attack_skipped("forward-fake-key is an insider attack: give a member as `by`");
+        };
+        let mut fake = self.factory.create(&self.config.group, &self.members[target].id);
+        let rng = &mut self.adversary_rng;
+        let Ok(Ok(distribution)) = guarded(|| fake.create_sender_key(rng)) else {
+            return self.attack_skipped("the implementation made no key for the fake");
+        };
+        let distribution: Rc<[u8]> = distribution.into();
+        for to in self
+            .active()
+            .filter(|&m| m != target && m != insider)
+            .collect::<Vec<_>>()
+        {
+            self.send_distribution(insider, to, Rc::clone(&distribution));
+        }
+        self.adversary.fakes.push(fake);
+        let fake = self.adversary.fakes.len() - 1;
+        let settle = 2 * self.config.network.latency_max.max(1) + 1;
+        self.schedule(
+            self.now + settle,
+            Event::FollowUp(FollowUp::FakeSend { fake, target, by }),
+        );
+    }
+
+    pub(super) fn follow_up(&mut self, step: FollowUp) {
+        match step {
+            FollowUp::ReplayFirst { target, by } => {
+                let first = self.envelopes_of(target).next();
+                if let Some(first) = first {
+                    let bytes = self.messages[first].envelope.clone();
+                    self.deliver_in_name_of(target, by, bytes.into());
+                }
+            }
+            FollowUp::FakeSend { fake, target, by } => {
+                let text = format!("forged in the name of m{target}").into_bytes();
+                let (imp, rng) = (&mut self.adversary.fakes[fake], &mut self.adversary_rng);
+                if let Ok(Ok(bytes)) = guarded(|| imp.encrypt(rng, &text)) {
+                    self.deliver_in_name_of(target, by, bytes.into());
+                }
+            }
+        }
+    }
+}
