@@ -16,6 +16,11 @@ pub const MEMBERS_MAX: usize = 100_000;
 /// dropped (and counted).
 pub const PENDING_ENVELOPES_MAX: usize = 256;
 
+/// At most this many times a member asks for one sender's key while envelopes from it wait; if the envelopes
+/// still cannot be decrypted after that, they are abandoned (counted, and judged by `delivery`). The quiet phase
+/// asks once more.
+pub const KEY_FETCH_ROUNDS_MAX: u32 = 3;
+
 /// Chain steps one operation of an implementation may take before the harness abandons it (and records
 /// `bounded-state`). Far above [`senderkeys::consts::FORWARD_JUMP_MAX`], the protocol bound the checker holds
 /// implementations to; this one only keeps an unbounded implementation from hanging the run.

@@ -63,6 +63,9 @@ enum Event {
     QuietStart,
 }
 
+/// A distribution a member created, and when.
+type Created = (Micros, Rc<[u8]>);
+
 struct Scheduled {
     time: Micros,
     seq: u64,
@@ -99,6 +102,9 @@ struct Member {
     pending: VecDeque<usize>,
     /// Senders asked for their key and not yet answered.
     requested: BTreeSet<usize>,
+    /// Per sender: key requests made since an envelope from it last decrypted.
+    /// Invariant: at most `KEY_FETCH_ROUNDS_MAX` (plus one in the quiet phase).
+    fetch_rounds: BTreeMap<usize, u32>,
     messages_under_key: u64,
     key_created_at: Micros,
     /// A member the server added and controls: what it decrypts, the server reads.
@@ -177,8 +183,8 @@ struct Sim<'a> {
     adversary: adversary::Adversary,
     /// Distribution records the server stores, per member (server-plaintext transport only).
     server_records: BTreeMap<usize, Rc<[u8]>>,
-    /// The first distribution each member sent (what a stale-distribution attack re-delivers).
-    first_distribution: BTreeMap<usize, Rc<[u8]>>,
+    /// Every distribution each member created, with its time (what a stale-distribution attack re-delivers).
+    distributions: BTreeMap<usize, Vec<Created>>,
     adversary_rng: ChaCha20Rng,
     network: Network,
     trace: Trace,
@@ -213,7 +219,7 @@ impl<'a> Sim<'a> {
             last_reason: BTreeMap::new(),
             adversary: adversary::Adversary::default(),
             server_records: BTreeMap::new(),
-            first_distribution: BTreeMap::new(),
+            distributions: BTreeMap::new(),
             adversary_rng: stream(config.seed, Stream::Adversary),
             network: Network::new(config.network.clone(), stream(config.seed, Stream::Network)),
             trace: Trace::new(config.keep_trace),
@@ -288,6 +294,7 @@ impl<'a> Sim<'a> {
             held: Vec::new(),
             pending: VecDeque::new(),
             requested: BTreeSet::new(),
+            fetch_rounds: BTreeMap::new(),
             messages_under_key: 0,
             key_created_at: 0,
             controlled: false,

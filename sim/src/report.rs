@@ -29,6 +29,8 @@ pub struct Counts {
     pub key_requests: u64,
     /// Envelopes dropped because a member's pending queue was full.
     pub pending_overflow: u64,
+    /// Parked envelopes given up on after `KEY_FETCH_ROUNDS_MAX` key requests did not bring their key.
+    pub pending_abandoned: u64,
     /// Attacks run, by kind.
     pub attacks: BTreeMap<String, u64>,
     /// Attacks that could not run (no envelope to craft from, a format without the attacked field, ...).

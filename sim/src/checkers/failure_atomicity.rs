@@ -33,10 +33,9 @@ impl Checker for FailureAtomicity {
         {
             self.applies = true;
             if *changed {
-                self.tally.violation(
-                    *at,
-                    format!("m{member} rejected an input ({reason}) but its state changed"),
-                );
+                let reason =
+                    format!("m{member} was given an input it must reject ({reason}) and its state changed");
+                self.tally.violation(*at, reason);
             }
         }
     }

@@ -143,8 +143,8 @@ pub enum Observation<'a> {
         /// Its sender.
         sender: usize,
     },
-    /// A member rejected an input the engine knew must be rejected (a copy of a message it had accepted); its
-    /// state was compared before and after.
+    /// A member was given an input the engine knew must be rejected (a copy of a message it had accepted, or an
+    /// attack input) and rejected it — or wrongly accepted it; its state was compared before and after.
     RejectionChecked {
         /// When.
         at: At,
@@ -152,7 +152,7 @@ pub enum Observation<'a> {
         member: usize,
         /// Whether its exported state changed.
         changed: bool,
-        /// The rejection reason.
+        /// The rejection reason (or "wrongly accepted").
         reason: &'a str,
     },
     /// An operation took more work than the protocol allows, or its receiver's cache outgrew its bound.

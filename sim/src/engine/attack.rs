@@ -14,8 +14,12 @@ use crate::implementation::WorkBudget;
 /// A second step of an attack, once its first has settled.
 #[derive(Debug)]
 pub(super) enum FollowUp {
-    /// Replay the target's first envelope (after a stale distribution).
-    ReplayFirst { target: usize, by: Attacker },
+    /// Replay one of the target's envelopes (after a stale distribution).
+    Replay {
+        message: usize,
+        target: usize,
+        by: Attacker,
+    },
     /// Send a message under the fake key `fake` in the target's name.
     FakeSend {
         fake: usize,
@@ -129,6 +133,18 @@ impl Sim<'_> {
                     first,
                     plaintext,
                 });
+                if genuine.is_none() {
+                    // A forgery shown as a message should have been rejected: whether it moved the state is a
+                    // matter of atomicity too (a replay accepted again is `replay-rejection`'s alone).
+                    let changed = self.members[to].imp.export() != before;
+                    let reason = "wrongly accepted";
+                    self.checkers.observe(&Observation::RejectionChecked {
+                        at,
+                        member: to,
+                        changed,
+                        reason,
+                    });
+                }
                 "ACCEPTED".to_owned()
             }
             Ok(Err(rejection)) => {
@@ -158,9 +174,24 @@ impl Sim<'_> {
         self.members[member].controlled = true;
     }
 
-    /// The target's first distribution is delivered again, then its first envelope is replayed.
+    /// The distribution under which the target sent its first envelope is delivered again, then that envelope is
+    /// replayed: a receiver that lets a stale distribution rewind its chain accepts the replay.
     fn stale_distribution(&mut self, target: usize, by: Attacker) {
-        let Some(first) = self.first_distribution.get(&target).cloned() else {
+        let Some(first) = self.envelopes_of(target).next() else {
+            return self.attack_skipped("the target has sent nothing to replay");
+        };
+        let sent_at = self.messages[first].sent_at;
+        let keys = self
+            .distributions
+            .get(&target)
+            .map(Vec::as_slice)
+            .unwrap_or_default();
+        let Some((_, stale)) = keys
+            .iter()
+            .rev()
+            .find(|(created, _)| *created <= sent_at)
+            .cloned()
+        else {
             return self.attack_skipped("the target has distributed no key");
         };
         for to in self.active().filter(|&m| m != target).collect::<Vec<_>>() {
@@ -170,14 +201,18 @@ impl Sim<'_> {
                 Event::Distribution {
                     from: target,
                     to,
-                    bytes: Rc::clone(&first),
+                    bytes: Rc::clone(&stale),
                 },
             );
         }
         let settle = 2 * self.config.network.latency_max.max(1) + 1;
         self.schedule(
             self.now + settle,
-            Event::FollowUp(FollowUp::ReplayFirst { target, by }),
+            Event::FollowUp(FollowUp::Replay {
+                message: first,
+                target,
+                by,
+            }),
         );
     }
 
@@ -210,12 +245,9 @@ impl Sim<'_> {
 
     pub(super) fn follow_up(&mut self, step: FollowUp) {
         match step {
-            FollowUp::ReplayFirst { target, by } => {
-                let first = self.envelopes_of(target).next();
-                if let Some(first) = first {
-                    let bytes = self.messages[first].envelope.clone();
-                    self.deliver_in_name_of(target, by, bytes.into());
-                }
+            FollowUp::Replay { message, target, by } => {
+                let bytes = self.messages[message].envelope.clone();
+                self.deliver_in_name_of(target, by, bytes.into());
             }
             FollowUp::FakeSend { fake, target, by } => {
                 let text = format!("forged in the name of m{target}").into_bytes();

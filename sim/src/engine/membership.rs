@@ -151,7 +151,7 @@ impl Sim<'_> {
             senders.dedup();
             for sender in senders {
                 self.members[member].requested.insert(sender);
-                self.request_key(member, sender, "quiet-phase");
+                self.request_timer(member, sender);
             }
         }
     }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
-use crate::config::{PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
+use crate::config::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
 use crate::ground_truth;
 use crate::implementation::{Transport, WorkBudget};
 use senderkeys::consts::FORWARD_JUMP_MAX;
@@ -110,6 +110,14 @@ impl Sim<'_> {
         let first = genuine.is_none_or(|g| self.messages[g].delivered.insert(to));
         if genuine.is_some() {
             self.last_reason.remove(&(message, to));
+            self.members[to]
+                .fetch_rounds
+                .remove(&self.messages[message].sender);
+        } else {
+            self.last_reason.insert(
+                (message, to),
+                "accepted, but shown as something it is not".to_owned(),
+            );
         }
         let at = self.at();
         if self.members[to].controlled && genuine.is_some() {
@@ -183,15 +191,36 @@ impl Sim<'_> {
         }
     }
 
-    /// The wait is over: ask for the key if envelopes from `owner` are still parked.
+    /// The wait is over: ask for the key if envelopes from `owner` are still parked — unless it was asked for
+    /// [`KEY_FETCH_ROUNDS_MAX`] times already (one more in the quiet phase), in which case they are abandoned.
     pub(super) fn request_timer(&mut self, requester: usize, owner: usize) {
         let member = &self.members[requester];
         let still_missing = member.pending.iter().any(|&m| self.messages[m].sender == owner);
-        if !member.departed && still_missing {
-            self.request_key(requester, owner, "still missing");
-        } else {
+        let rounds = member.fetch_rounds.get(&owner).copied().unwrap_or(0);
+        if member.departed || !still_missing {
             self.members[requester].requested.remove(&owner);
+        } else if rounds >= KEY_FETCH_ROUNDS_MAX + u32::from(self.quiet) {
+            self.abandon(requester, owner);
+        } else {
+            *self.members[requester].fetch_rounds.entry(owner).or_default() += 1;
+            self.request_key(requester, owner, "still missing");
         }
+    }
+
+    /// Gives up on the envelopes from `owner` that `member` parked: their key never came.
+    fn abandon(&mut self, member: usize, owner: usize) {
+        let m = &mut self.members[member];
+        m.requested.remove(&owner);
+        let (given_up, kept): (Vec<usize>, Vec<usize>) = m
+            .pending
+            .iter()
+            .partition(|&&id| self.messages[id].sender == owner);
+        m.pending = kept.into();
+        self.counts.pending_abandoned += given_up.len() as u64;
+        self.trace.record(
+            self.now,
+            format_args!("abandon m{member} {} from m{owner}", given_up.len()),
+        );
     }
 
     pub(super) fn request_key(&mut self, requester: usize, owner: usize, reason: &str) {

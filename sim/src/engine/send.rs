@@ -106,9 +106,8 @@ impl Sim<'_> {
         self.trace
             .record(self.now, format_args!("key m{member} bytes={}", bytes.len()));
         let bytes: Rc<[u8]> = bytes.into();
-        self.first_distribution
-            .entry(member)
-            .or_insert_with(|| Rc::clone(&bytes));
+        let created = (self.now, Rc::clone(&bytes));
+        self.distributions.entry(member).or_default().push(created);
         if self.factory.transport() == Transport::ServerPlaintext {
             // The record is uploaded to the server, which stores it and broadcasts it.
             self.server_records.insert(member, Rc::clone(&bytes));

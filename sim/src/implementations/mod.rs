@@ -1,3 +1,6 @@
 //! The built-in implementations under test.
 
+pub mod accord;
+pub mod chatalot;
+pub mod p2p;
 pub mod reference;
