@@ -29,6 +29,10 @@ pub struct Counts {
     pub key_requests: u64,
     /// Envelopes dropped because a member's pending queue was full.
     pub pending_overflow: u64,
+    /// The largest skipped-key cache any receiver held for any sender, after any delivery.
+    pub skipped_keys_high_water: u64,
+    /// Messages a member still in the group never decrypted although a copy arrived, by the last reason.
+    pub undecryptable: BTreeMap<String, u64>,
     /// Parked envelopes given up on after `KEY_FETCH_ROUNDS_MAX` key requests did not bring their key.
     pub pending_abandoned: u64,
     /// Attacks run, by kind.
@@ -62,6 +66,9 @@ pub struct Report {
     pub trace_hash: String,
     /// What happened.
     pub counts: Counts,
+    /// Distribution bytes sent per sender key created (first keys and rotations): roughly what one rotation
+    /// costs, since each key goes to every other member — re-sends for key requests and newcomers included.
+    pub distribution_bytes_per_key: u64,
     /// Fraction of the messages each member should have got that it decrypted, in parts per million.
     pub delivery_ppm: u64,
     /// What each compromise exposed.

@@ -174,3 +174,24 @@ fn each_fault_trips_its_invariant() {
     config.network.duplicate_ppm = 200_000;
     assert_eq!(violated(Fault::AcceptReplay, &config), ["replay-rejection"]);
 }
+
+/// Messages refused for good are counted as undecryptable, by their last reason.
+#[test]
+fn undecryptable_messages_are_counted_by_reason() {
+    let mut config = SimConfig::new(21, 6);
+    config.messages_per_member_per_hour = 10;
+    let report = run(&config, &Faulty { fault: Fault::Refuse })
+        .expect("valid configuration")
+        .0;
+    let refused = report.counts.undecryptable.get("refused").copied().unwrap_or(0);
+    let violations = report
+        .invariants
+        .iter()
+        .find(|r| r.invariant == "delivery")
+        .map_or(0, |r| r.violations_total);
+    assert!(
+        refused > 0 && refused == violations,
+        "{:?} vs {violations}",
+        report.counts.undecryptable
+    );
+}

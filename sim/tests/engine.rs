@@ -206,6 +206,20 @@ fn three_hundred_members_with_faults_deliver_everything_that_arrived() {
         "network duplicates are rejected: {:?}",
         report.counts
     );
+    assert!(
+        report.counts.skipped_keys_high_water > 0,
+        "reordering leaves keys in the cache"
+    );
+    assert!(
+        report.counts.undecryptable.is_empty(),
+        "{:?}",
+        report.counts.undecryptable
+    );
+    let per_key = report.distribution_bytes_per_key;
+    assert!(
+        per_key > 299 * 75 && per_key < 320 * 75,
+        "a hardened key (75 bytes) goes to ~300 members: {per_key}"
+    );
 }
 
 /// A full compromise exposes the victim's later messages until rotation, and what sat in its cache, but never what it

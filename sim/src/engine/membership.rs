@@ -160,6 +160,11 @@ impl Sim<'_> {
     pub(super) fn finish(mut self) -> (Report, Option<Vec<String>>) {
         let (expected, delivered) = self.judge_delivery();
         let members_final = self.active().count();
+        let distribution_bytes_per_key = self
+            .counts
+            .distribution_bytes
+            .checked_div(self.counts.keys_created)
+            .unwrap_or(0);
         let events = self.trace.events();
         let (trace_hash, lines) = self.trace.finish();
         let report = Report {
@@ -172,6 +177,7 @@ impl Sim<'_> {
             trace_hash,
             counts: self.counts,
             exposures: self.adversary.exposures,
+            distribution_bytes_per_key,
             delivery_ppm: (delivered * 1_000_000).checked_div(expected).unwrap_or(1_000_000),
             invariants: self.checkers.finish(),
         };
@@ -201,6 +207,7 @@ impl Sim<'_> {
                     .last_reason
                     .get(&(id, to))
                     .map_or("never attempted", String::as_str);
+                *self.counts.undecryptable.entry(reason.to_owned()).or_default() += 1;
                 let observation = Observation::Undelivered {
                     at,
                     receiver: to,

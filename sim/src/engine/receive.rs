@@ -155,6 +155,7 @@ impl Sim<'_> {
         }
         let sender_id = &self.members[sender].id;
         let cached = self.members[member].imp.skipped_keys(sender_id);
+        self.counts.skipped_keys_high_water = self.counts.skipped_keys_high_water.max(cached as u64);
         if cached > self.factory.skipped_keys_max() {
             found.push(format!(
                 "{cached} skipped keys cached for m{sender} (bound {})",
