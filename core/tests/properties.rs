@@ -26,7 +26,6 @@ use common::Pair;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config as ProptestConfig, RngSeed, TestCaseError};
-use prost::Message as _;
 use senderkeys::consts::{AEAD_NONCE_BYTES, FORWARD_JUMP_MAX, SIGNATURE_BYTES, SKIPPED_KEYS_MAX};
 use senderkeys::wire::accord::{AccordDistribution, AccordEnvelope};
 use senderkeys::wire::chatalot::{ChatalotDistribution, ChatalotMessage};
@@ -330,23 +329,6 @@ proptest! {
 
 // ----- property 3: moving bytes between nonce and ciphertext -----
 
-/// Seed 000's `GroupMessage` with the same field numbers, to write a nonce of any length.
-#[derive(Clone, PartialEq, prost::Message)]
-struct RawP2pMessage {
-    #[prost(string, tag = "1")]
-    group_id: String,
-    #[prost(string, tag = "2")]
-    sender_id: String,
-    #[prost(uint32, tag = "3")]
-    iteration: u32,
-    #[prost(bytes = "vec", tag = "4")]
-    nonce: Vec<u8>,
-    #[prost(bytes = "vec", tag = "5")]
-    ciphertext: Vec<u8>,
-    #[prost(bytes = "vec", tag = "6")]
-    signature: Vec<u8>,
-}
-
 /// Moves `k` bytes from the end of the nonce to the front of the ciphertext (`to_ciphertext`), or from the
 /// front of the ciphertext to the end of the nonce. The concatenation nonce ‖ ciphertext is unchanged.
 fn resplit(nonce: &[u8], ciphertext: &[u8], k: usize, to_ciphertext: bool) -> (Vec<u8>, Vec<u8>) {
@@ -406,15 +388,7 @@ fn resplit_wire(suite: SuiteId, wire: &[u8], k: usize, to_ciphertext: bool) -> O
         SuiteId::P2p => {
             let m = P2pGroupMessage::parse(wire).expect("genuine p2p message");
             let (nonce, ciphertext) = resplit(&m.nonce, &m.ciphertext, k, to_ciphertext);
-            RawP2pMessage {
-                group_id: m.group_id.as_str().to_owned(),
-                sender_id: m.sender_id.as_str().to_owned(),
-                iteration: m.iteration,
-                nonce,
-                ciphertext,
-                signature: m.signature.to_vec(),
-            }
-            .encode_to_vec()
+            m.encode_with(&nonce, &ciphertext)
         }
         // Signal's IV is derived with the message key, never sent: there is no nonce to re-split.
         SuiteId::Signal => return None,

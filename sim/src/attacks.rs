@@ -170,35 +170,9 @@ fn hardened_resplit(m: &HardenedMessage) -> Vec<u8> {
     out
 }
 
-/// Seed 000's `GroupMessage` with its field numbers, able to carry a nonce of any length.
-#[derive(Clone, PartialEq, prost::Message)]
-struct RawGroupMessage {
-    #[prost(string, tag = "1")]
-    group_id: String,
-    #[prost(string, tag = "2")]
-    sender_id: String,
-    #[prost(uint32, tag = "3")]
-    iteration: u32,
-    #[prost(bytes = "vec", tag = "4")]
-    nonce: Vec<u8>,
-    #[prost(bytes = "vec", tag = "5")]
-    ciphertext: Vec<u8>,
-    #[prost(bytes = "vec", tag = "6")]
-    signature: Vec<u8>,
-}
-
 fn p2p_resplit(m: &P2pGroupMessage) -> Vec<u8> {
-    use prost::Message as _;
     let (nonce, ciphertext) = moved(&m.nonce, &m.ciphertext);
-    let raw = RawGroupMessage {
-        group_id: m.group_id.to_string(),
-        sender_id: m.sender_id.to_string(),
-        iteration: m.iteration,
-        nonce,
-        ciphertext,
-        signature: m.signature.to_vec(),
-    };
-    raw.encode_to_vec()
+    m.encode_with(&nonce, &ciphertext)
 }
 
 #[cfg(test)]

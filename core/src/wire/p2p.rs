@@ -130,12 +130,19 @@ pub struct P2pGroupMessage {
 impl P2pGroupMessage {
     /// Serializes the message as seed 000's protobuf.
     pub fn encode(&self) -> Vec<u8> {
+        self.encode_with(&self.nonce, &self.ciphertext)
+    }
+
+    /// Serializes the message with other nonce and ciphertext bytes, of any length — which the typed message
+    /// cannot hold. For crafting malformed inputs (re-split attacks, tests); the result only parses if the
+    /// lengths happen to be valid.
+    pub fn encode_with(&self, nonce: &[u8], ciphertext: &[u8]) -> Vec<u8> {
         RawGroupMessage {
             group_id: self.group_id.as_str().to_owned(),
             sender_id: self.sender_id.as_str().to_owned(),
             iteration: self.iteration,
-            nonce: self.nonce.to_vec(),
-            ciphertext: self.ciphertext.clone(),
+            nonce: nonce.to_vec(),
+            ciphertext: ciphertext.to_vec(),
             signature: self.signature.to_vec(),
         }
         .encode_to_vec()

@@ -209,7 +209,7 @@ pub struct InvariantReport {
     pub invariant: &'static str,
     /// The verdict.
     pub verdict: Verdict,
-    /// Why it does not apply or is not checked, when so.
+    /// Why it does not apply, when so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
     /// How many violations there were.
