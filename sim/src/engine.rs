@@ -177,6 +177,8 @@ struct Sim<'a> {
     seq: u64,
     queue: BinaryHeap<Reverse<Scheduled>>,
     members: Vec<Member>,
+    /// Member index by id (the per-delivery lookup of who an implementation shows as the sender).
+    index_of: BTreeMap<MemberId, usize>,
     messages: Vec<SentMessage>,
     /// Last rejection reason per (message, receiver), for undelivered messages.
     last_reason: BTreeMap<(usize, usize), String>,
@@ -215,6 +217,7 @@ impl<'a> Sim<'a> {
             seq: 0,
             queue: BinaryHeap::new(),
             members: Vec::new(),
+            index_of: BTreeMap::new(),
             messages: Vec::new(),
             last_reason: BTreeMap::new(),
             adversary: adversary::Adversary::default(),
@@ -283,6 +286,7 @@ impl<'a> Sim<'a> {
         let index = self.members.len();
         let id = MemberId::new(format!("m{index}")).expect("generated member ids are valid");
         let imp = self.factory.create(&self.config.group, &id);
+        self.index_of.insert(id.clone(), index);
         let seed = self.config.seed;
         self.members.push(Member {
             id,

@@ -78,6 +78,15 @@ pub struct Report {
 }
 
 impl Report {
+    /// The invariants violated, in the threat model's order.
+    pub fn violated(&self) -> Vec<&'static str> {
+        self.invariants
+            .iter()
+            .filter(|r| r.verdict == Verdict::Violated)
+            .map(|r| r.invariant)
+            .collect()
+    }
+
     /// The verdict on one invariant.
     pub fn verdict(&self, invariant: &str) -> Option<Verdict> {
         self.invariants

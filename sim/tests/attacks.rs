@@ -6,7 +6,6 @@ use sksim::checkers::Verdict;
 use sksim::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine::run;
 use sksim::implementations::reference::Reference;
-use sksim::report::Report;
 
 const MINUTE_US: u64 = 60_000_000;
 
@@ -50,15 +49,6 @@ fn attacked(seed: u64, kinds: &[AttackKind]) -> SimConfig {
     config
 }
 
-fn violated(report: &Report) -> Vec<&'static str> {
-    report
-        .invariants
-        .iter()
-        .filter(|r| r.verdict == Verdict::Violated)
-        .map(|r| r.invariant)
-        .collect()
-}
-
 #[test]
 fn reference_violates_nothing_under_every_attack_in_every_suite() {
     for suite in SuiteId::ALL {
@@ -66,7 +56,7 @@ fn reference_violates_nothing_under_every_attack_in_every_suite() {
             .expect("valid")
             .0;
         assert_eq!(
-            violated(&report),
+            report.violated(),
             Vec::<&str>::new(),
             "{suite}: {:#?}",
             report.invariants
@@ -101,7 +91,7 @@ fn a_member_the_server_adds_breaks_server_blindness_even_for_the_reference() {
     .expect("valid")
     .0;
     assert_eq!(
-        violated(&report),
+        report.violated(),
         ["server-blindness"],
         "{:#?}",
         report.invariants

@@ -5,7 +5,6 @@ use std::cell::Cell;
 
 use rand_core::CryptoRng;
 use senderkeys::{GroupId, MemberId, SuiteId};
-use sksim::checkers::Verdict;
 use sksim::config::{Action, CompromiseScope, ScheduledAction, SimConfig};
 use sksim::engine::run;
 use sksim::implementation::{Accepted, Implementation, ImplementationFactory, Rejection, WorkBudget};
@@ -142,13 +141,10 @@ impl Implementation for Instance {
 }
 
 fn violated(fault: Fault, config: &SimConfig) -> Vec<&'static str> {
-    let report = run(config, &Faulty { fault }).expect("valid configuration").0;
-    report
-        .invariants
-        .iter()
-        .filter(|r| r.verdict == Verdict::Violated)
-        .map(|r| r.invariant)
-        .collect()
+    run(config, &Faulty { fault })
+        .expect("valid configuration")
+        .0
+        .violated()
 }
 
 #[test]

@@ -74,21 +74,19 @@ fn assert_no_violation(report: &Report) {
 #[test]
 fn same_seed_same_bytes_different_seed_different_trace() {
     let config = faulty(7, 12, "on-removal");
+    let traced = SimConfig {
+        keep_trace: true,
+        ..config.clone()
+    };
     let (a, trace_a) = run(
-        &SimConfig {
-            keep_trace: true,
-            ..config.clone()
-        },
+        &traced,
         &Reference {
             suite: SuiteId::Hardened,
         },
     )
     .unwrap();
     let (b, trace_b) = run(
-        &SimConfig {
-            keep_trace: true,
-            ..config.clone()
-        },
+        &traced,
         &Reference {
             suite: SuiteId::Hardened,
         },

@@ -8,7 +8,6 @@ use super::{Event, Sim, guarded};
 use crate::attacks::{self, AttackKind, INJECTED_TEXT};
 use crate::checkers::Observation;
 use crate::config::{Attacker, WORK_BUDGET_STEPS};
-use crate::ground_truth;
 use crate::implementation::WorkBudget;
 
 /// A second step of an attack, once its first has settled.
@@ -119,20 +118,7 @@ impl Sim<'_> {
         let outcome = match result {
             Ok(Ok(accepted)) => {
                 self.counts.attack_accepted += 1;
-                let shown = self.members.iter().position(|m| m.id == accepted.claimed_sender);
-                let bytes_max = self.config.plaintext_bytes;
-                let genuine = shown
-                    .and_then(|c| ground_truth::genuine(&self.messages, bytes_max, &accepted.plaintext, c));
-                let first = genuine.is_none_or(|g| self.messages[g].delivered.insert(to));
-                let plaintext = &accepted.plaintext;
-                self.checkers.observe(&Observation::Accepted {
-                    at,
-                    receiver: to,
-                    claimed: shown,
-                    genuine,
-                    first,
-                    plaintext,
-                });
+                let genuine = self.judge_accepted(to, &accepted);
                 if genuine.is_none() {
                     // A forgery shown as a message should have been rejected: whether it moved the state is a
                     // matter of atomicity too (a replay accepted again is `replay-rejection`'s alone).

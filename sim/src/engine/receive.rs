@@ -7,7 +7,7 @@ use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
 use crate::config::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
 use crate::ground_truth;
-use crate::implementation::{Transport, WorkBudget};
+use crate::implementation::{Accepted, Transport, WorkBudget};
 use senderkeys::consts::FORWARD_JUMP_MAX;
 
 /// What one decryption attempt came to.
@@ -101,13 +101,9 @@ impl Sim<'_> {
         outcome
     }
 
-    fn accepted(&mut self, message: usize, to: usize, accepted: &crate::implementation::Accepted) -> Outcome {
+    fn accepted(&mut self, message: usize, to: usize, accepted: &Accepted) -> Outcome {
         self.counts.decrypted += 1;
-        let claimed = self.members.iter().position(|m| m.id == accepted.claimed_sender);
-        let bytes = self.config.plaintext_bytes;
-        let genuine =
-            claimed.and_then(|c| ground_truth::genuine(&self.messages, bytes, &accepted.plaintext, c));
-        let first = genuine.is_none_or(|g| self.messages[g].delivered.insert(to));
+        let genuine = self.judge_accepted(to, accepted);
         if genuine.is_some() {
             self.last_reason.remove(&(message, to));
             self.members[to]
@@ -119,22 +115,32 @@ impl Sim<'_> {
                 "accepted, but shown as something it is not".to_owned(),
             );
         }
-        let at = self.at();
         if self.members[to].controlled && genuine.is_some() {
-            let sender = self.messages[message].sender;
+            let (at, sender) = (self.at(), self.messages[message].sender);
             self.checkers
                 .observe(&Observation::ServerDecrypted { at, message, sender });
         }
-        let observation = Observation::Accepted {
+        Outcome::Accepted
+    }
+
+    /// Judges what `to` accepted against the ground truth and tells the checkers; returns the message it really
+    /// is, if it is exactly one its shown sender sent.
+    pub(super) fn judge_accepted(&mut self, to: usize, accepted: &Accepted) -> Option<usize> {
+        let claimed = self.index_of.get(&accepted.claimed_sender).copied();
+        let bytes = self.config.plaintext_bytes;
+        let genuine =
+            claimed.and_then(|c| ground_truth::genuine(&self.messages, bytes, &accepted.plaintext, c));
+        let first = genuine.is_none_or(|g| self.messages[g].delivered.insert(to));
+        let (at, plaintext) = (self.at(), &accepted.plaintext);
+        self.checkers.observe(&Observation::Accepted {
             at,
             receiver: to,
             claimed,
             genuine,
             first,
-            plaintext: &accepted.plaintext,
-        };
-        self.checkers.observe(&observation);
-        Outcome::Accepted
+            plaintext,
+        });
+        genuine
     }
 
     /// Reports work beyond the protocol's forward-jump bound (or an exhausted budget) and a cache beyond its bound.
