@@ -30,4 +30,5 @@ pub use ids::{GroupId, KeyId, MemberId};
 pub use message::EncryptedMessage;
 pub use sender_key::{OwnSenderKey, SenderKeyDistribution};
 pub use session::{Decrypted, GroupSession};
+pub use signing::{SigningKeyPair, SigningPublicKey};
 pub use suite::SuiteId;

@@ -73,6 +73,11 @@ impl OwnSenderKey {
         self.signing.as_ref().map(SigningKeyPair::public)
     }
 
+    /// The secret signing key pair (`None` for unsigned suites). What a signing-key compromise takes.
+    pub fn signing_key_pair(&self) -> Option<&SigningKeyPair> {
+        self.signing.as_ref()
+    }
+
     /// The distribution of this key at its current iteration.
     pub fn distribution(&self) -> Result<SenderKeyDistribution> {
         Ok(SenderKeyDistribution {

@@ -17,6 +17,7 @@ use crate::message::{self, EncryptedMessage, Incoming};
 use crate::receiver::ReceiverState;
 use crate::sender_key::OwnSenderKey;
 use crate::sender_record::SenderRecord;
+use crate::signing::SigningKeyPair;
 use crate::suite::SuiteId;
 
 /// One member's Sender Keys state for one group.
@@ -185,6 +186,37 @@ impl GroupSession {
             .get(sender)
             .into_iter()
             .flat_map(SenderRecord::states)
+    }
+
+    /// The adversary's tool (used by the simulator on clones and insiders, never by an honest member): encrypts
+    /// `plaintext` in `sender`'s name from the newest receiver state held for it, at that state's next iteration,
+    /// signed with `stolen` — the sender's secret signing key — or, without it, with a fresh key pair of the
+    /// forger's own, which every signed suite's receivers refuse. Unsigned suites need no key: any member holding a
+    /// sender's chain can write as that sender. Changes nothing in this session.
+    pub fn forge_as<R: CryptoRng + ?Sized>(
+        &self,
+        sender: &MemberId,
+        stolen: Option<&SigningKeyPair>,
+        rng: &mut R,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>> {
+        let state = self
+            .receiver_states(sender)
+            .next()
+            .ok_or_else(|| Error::UnknownSender {
+                sender: sender.clone(),
+            })?;
+        let signing = match stolen {
+            Some(key) => Some(key.clone()),
+            None => self.suite.is_signed().then(|| SigningKeyPair::generate(rng)),
+        };
+        let mut forged = OwnSenderKey {
+            key_id: state.key_id,
+            signing,
+            chain_key: state.chain_key.clone(),
+            next: state.next,
+        };
+        Ok(message::seal(self.suite, &self.group, sender, &mut forged, rng, plaintext)?.wire)
     }
 
     /// Every sender with at least one retained state, in order.

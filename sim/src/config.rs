@@ -52,6 +52,14 @@ pub enum Action {
         /// Until when (microseconds from the start).
         until: Micros,
     },
+    /// A set of members loses its connection to the server until `until`: they keep writing (their messages are
+    /// encrypted when written and leave when the link returns), and the server holds what comes for them.
+    Partition {
+        /// Who is cut off.
+        members: Vec<usize>,
+        /// When the link returns (microseconds from the start).
+        until: Micros,
+    },
     /// A member comes back online.
     Online {
         /// Who.
@@ -84,6 +92,10 @@ pub enum Action {
         member: usize,
         /// What it obtains.
         scope: CompromiseScope,
+        /// `signing-key` only: the member whose copy of the victim's chain the adversary forges with (a signing
+        /// key alone forges nothing). Default: the lowest-numbered other current member.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        insider: Option<usize>,
     },
 }
 
@@ -93,7 +105,8 @@ pub enum Action {
 pub enum CompromiseScope {
     /// The member's whole state: own key, every receiver state, the skipped-key caches.
     Full,
-    /// Only the member's signing key (used by forgery attacks).
+    /// Only the member's signing key: with an insider's copy of the victim's chain, the adversary forges in the
+    /// victim's name for as long as receivers accept that key (measured as a window).
     SigningKey,
 }
 

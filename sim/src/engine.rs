@@ -17,6 +17,7 @@ use std::rc::Rc;
 use rand_chacha::ChaCha20Rng;
 use senderkeys::MemberId;
 
+use crate::channel::{Channels, Identity};
 use crate::checkers::{At, Checkers, Observation};
 use crate::config::{Action, MEMBERS_MAX, SimConfig};
 use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
@@ -41,7 +42,8 @@ enum Event {
     Tick { member: usize },
     /// A copy of message `message` reaches member `to`.
     Deliver { message: usize, to: usize },
-    /// A distribution from `from` reaches `to` over the pairwise channel.
+    /// A distribution from `from` reaches `to`: sealed bytes over a pairwise channel, or the plaintext record
+    /// the server relays (server-plaintext transport).
     Distribution { from: usize, to: usize, bytes: Rc<[u8]> },
     /// `requester` has waited long enough for `owner`'s key: if it is still missing, ask for it.
     RequestTimer { requester: usize, owner: usize },
@@ -54,9 +56,12 @@ enum Event {
         to: usize,
         claimed: usize,
         bytes: Rc<[u8]>,
+        crafted: attack::Crafted,
     },
     /// The second step of an attack.
     FollowUp(attack::FollowUp),
+    /// The insider forges with a stolen signing key (index into the adversary's stolen keys).
+    Forgery { stolen: usize },
     /// The join-secrecy probe of a newcomer, once its distributions have arrived.
     JoinProbe { newcomer: usize, joined_at: Micros },
     /// The active phase ends.
@@ -109,6 +114,8 @@ struct Member {
     key_created_at: Micros,
     /// A member the server added and controls: what it decrypts, the server reads.
     controlled: bool,
+    /// While the member is cut off by a partition: when its link returns. What it sends leaves then.
+    partition_until: Option<Micros>,
 }
 
 pub use adversary::Exposure;
@@ -188,6 +195,10 @@ struct Sim<'a> {
     /// Every distribution each member created, with its time (what a stale-distribution attack re-delivers).
     distributions: BTreeMap<usize, Vec<Created>>,
     adversary_rng: ChaCha20Rng,
+    /// Every member's identity and the pairwise channels between them.
+    channels: Channels,
+    /// The identity signature over the distribution sealed last: (signer, distribution, signature).
+    last_signature: Option<(usize, Rc<[u8]>, [u8; 64])>,
     network: Network,
     trace: Trace,
     checkers: Checkers,
@@ -224,6 +235,8 @@ impl<'a> Sim<'a> {
             server_records: BTreeMap::new(),
             distributions: BTreeMap::new(),
             adversary_rng: stream(config.seed, Stream::Adversary),
+            channels: Channels::new(&config.group),
+            last_signature: None,
             network: Network::new(config.network.clone(), stream(config.seed, Stream::Network)),
             trace: Trace::new(config.keep_trace),
             checkers: Checkers::default(),
@@ -288,6 +301,9 @@ impl<'a> Sim<'a> {
         let imp = self.factory.create(&self.config.group, &id);
         self.index_of.insert(id.clone(), index);
         let seed = self.config.seed;
+        let identity = Identity::generate(&mut stream(seed, Stream::Identity(index)));
+        let registered = self.channels.add_member(identity);
+        debug_assert_eq!(registered, index, "channels are numbered like members");
         self.members.push(Member {
             id,
             imp,
@@ -302,6 +318,7 @@ impl<'a> Sim<'a> {
             messages_under_key: 0,
             key_created_at: 0,
             controlled: false,
+            partition_until: None,
         });
         index
     }
@@ -315,8 +332,14 @@ impl<'a> Sim<'a> {
             Event::KeyRequest { requester, owner } => self.answer_key_request(requester, owner),
             Event::Scripted(action) => self.scripted(action),
             Event::JoinProbe { newcomer, joined_at } => self.join_probe(newcomer, joined_at),
-            Event::AttackDeliver { to, claimed, bytes } => self.attack_deliver(to, claimed, &bytes),
+            Event::AttackDeliver {
+                to,
+                claimed,
+                bytes,
+                crafted,
+            } => self.attack_deliver(to, claimed, &bytes, crafted),
             Event::FollowUp(step) => self.follow_up(step),
+            Event::Forgery { stolen } => self.forge_with_stolen_key(stolen),
             Event::QuietStart => self.quiet_start(),
         }
     }

@@ -56,8 +56,10 @@ impl Bitset {
 pub struct SentMessage {
     /// Index of the sender.
     pub sender: usize,
-    /// Virtual send time.
+    /// Virtual send time (when it was written; a partitioned sender's message leaves later).
     pub sent_at: Micros,
+    /// Its sender key and iteration, as the sender's implementation reports them (`None` if it does not say).
+    pub position: Option<crate::implementation::ChainPosition>,
     /// The envelope bytes, stored once (deliveries refer to the message by index).
     pub envelope: Vec<u8>,
     /// Members of the group, other than the sender, when it was sent: the server fans out to them.
@@ -118,6 +120,7 @@ mod tests {
         let msg = |sender| SentMessage {
             sender,
             sent_at: 0,
+            position: None,
             envelope: vec![],
             expected: Bitset::default(),
             arrived: Bitset::default(),

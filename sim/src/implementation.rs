@@ -95,6 +95,19 @@ pub struct Accepted {
     pub plaintext: Vec<u8>,
 }
 
+/// Where an envelope sits in its sender's chain: the sender key's id (in the implementation's own display form)
+/// and the iteration. Part of the ground truth logged with every envelope.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+pub struct ChainPosition {
+    /// The sender key's id, as the implementation writes it (opaque to the engine; compared for equality).
+    pub key_id: String,
+    /// The iteration.
+    pub iteration: u32,
+}
+
+/// The reason of the rejection of an operation an implementation does not offer.
+pub const UNSUPPORTED: &str = "unsupported";
+
 /// One member's protocol state for one group.
 pub trait Implementation {
     /// Creates a fresh own sender key — the first, or a rotation — and returns its distribution.
@@ -129,6 +142,34 @@ pub trait Implementation {
     /// ([`Transport::Forwarded`] only).
     fn forwarded_distributions(&self) -> Vec<(MemberId, Vec<u8>)> {
         Vec::new()
+    }
+    /// Where the envelope [`Implementation::encrypt`] returned last sits in this member's chain (ground truth).
+    /// `None` if the implementation does not say.
+    fn last_sent(&self) -> Option<ChainPosition> {
+        None
+    }
+    /// The secret signing key of the current own sender key — what a `signing-key` compromise takes — in the form
+    /// [`Implementation::forge_as`] accepts. `None` for unsigned designs or before a key exists.
+    fn signing_key(&self) -> Option<Vec<u8>> {
+        None
+    }
+    /// The adversary's tool, run on a clone or an insider's state: encrypts `plaintext` in `sender`'s name from the
+    /// newest receiver state this member holds for `sender`, at that state's next iteration, and signs it with
+    /// `signing_key` (stolen with [`Implementation::signing_key`]) — or, without one, with whatever this member holds
+    /// (a design that hands out signing secrets) or a fresh key of its own, which a signed design must refuse.
+    /// Must not change this member's state.
+    fn forge_as(
+        &self,
+        sender: &MemberId,
+        signing_key: Option<&[u8]>,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
+        let _ = (sender, signing_key, rng, plaintext);
+        Err(Rejection {
+            reason: UNSUPPORTED.to_owned(),
+            detail: "this implementation cannot forge".to_owned(),
+        })
     }
 }
 

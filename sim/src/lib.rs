@@ -6,6 +6,7 @@
 //! same bytes. [`demo`] is the small cross-suite demonstration behind `sksim demo`.
 
 pub mod attacks;
+pub mod channel;
 pub mod checkers;
 pub mod config;
 pub mod demo;
@@ -17,4 +18,5 @@ pub mod network;
 pub mod policy;
 pub mod report;
 pub mod rng;
+pub mod scenario;
 pub mod trace;

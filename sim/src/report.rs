@@ -21,10 +21,14 @@ pub struct Counts {
     pub lost_by_network: u64,
     /// Sender keys created (first keys and rotations).
     pub keys_created: u64,
-    /// Distribution messages sent over pairwise channels.
+    /// Sender keys created to replace a member's previous key (policy, scripted, or on membership changes).
+    pub rotations: u64,
+    /// Distribution messages sent (over pairwise channels, or through the server for server-plaintext designs).
     pub distributions_sent: u64,
-    /// Their total size in bytes.
+    /// Their total size in bytes, as they travel (sealed, for pairwise channels).
     pub distribution_bytes: u64,
+    /// Distribution messages and bytes by why they were sent.
+    pub distributions_by_cause: BTreeMap<DistributionCause, Cost>,
     /// Key requests sent for envelopes that arrived before their key.
     pub key_requests: u64,
     /// Envelopes dropped because a member's pending queue was full.
@@ -47,6 +51,45 @@ pub struct Counts {
     pub operation_failures: BTreeMap<String, u64>,
 }
 
+/// Why a distribution was sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DistributionCause {
+    /// A member's first key, sent to everyone.
+    Initial,
+    /// A rotated key, sent to everyone.
+    Rotation,
+    /// A current key handed to a newcomer.
+    Join,
+    /// A key sent again because a member asked for it.
+    Request,
+    /// A key of another member, forwarded to a newcomer (seed 000).
+    Forwarded,
+    /// Sent by the adversary (stale or fake keys).
+    Attack,
+}
+
+/// Messages and bytes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Cost {
+    /// Messages.
+    pub messages: u64,
+    /// Bytes.
+    pub bytes: u64,
+}
+
+/// What distributing keys cost.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DistributionCost {
+    /// Every distribution message, whatever its cause.
+    pub total: Cost,
+    /// Rotations (keys that replaced a previous key).
+    pub rotations: u64,
+    /// Mean distribution messages and bytes one rotation sent (the rotation cause over the rotation count;
+    /// zero without rotations).
+    pub per_rotation: Cost,
+}
+
 /// The report of one run.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Report {
@@ -66,9 +109,8 @@ pub struct Report {
     pub trace_hash: String,
     /// What happened.
     pub counts: Counts,
-    /// Distribution bytes sent per sender key created (first keys and rotations): roughly what one rotation
-    /// costs, since each key goes to every other member — re-sends for key requests and newcomers included.
-    pub distribution_bytes_per_key: u64,
+    /// What distributing keys cost, in total and per rotation (the breakdown by cause is in `counts`).
+    pub distribution: DistributionCost,
     /// Fraction of the messages each member should have got that it decrypted, in parts per million.
     pub delivery_ppm: u64,
     /// What each compromise exposed.

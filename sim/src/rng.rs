@@ -18,6 +18,8 @@ pub enum Stream {
     Workload(usize),
     /// A member's keys, nonces and ids (one stream per member).
     Keys(usize),
+    /// A member's long-term identity keys for pairwise channels (one stream per member).
+    Identity(usize),
 }
 
 impl Stream {
@@ -28,6 +30,7 @@ impl Stream {
             Stream::Adversary => (2, 0),
             Stream::Workload(m) => (3, m),
             Stream::Keys(m) => (4, m),
+            Stream::Identity(m) => (5, m),
         };
         (kind << 56) | (index as u64 & ((1 << 56) - 1))
     }

@@ -31,6 +31,7 @@ fn attacked(seed: u64, kinds: &[AttackKind]) -> SimConfig {
         action: Action::Compromise {
             member: 5,
             scope: CompromiseScope::Full,
+            insider: None,
         },
     }];
     for (i, &kind) in kinds.iter().enumerate() {

@@ -163,6 +163,7 @@ fn each_fault_trips_its_invariant() {
         action: Action::Compromise {
             member: 2,
             scope: CompromiseScope::Full,
+            insider: None,
         },
     }];
     assert_eq!(violated(Fault::LeakOld, &config), ["forward-secrecy"]);

@@ -7,6 +7,7 @@ use sksim::engine::run;
 use sksim::implementations::reference::Reference;
 use sksim::network::NetworkConfig;
 use sksim::policy::Policy;
+use sksim::report::DistributionCause;
 use sksim::report::Report;
 
 const MINUTE_US: u64 = 60_000_000;
@@ -213,10 +214,26 @@ fn three_hundred_members_with_faults_deliver_everything_that_arrived() {
         "{:?}",
         report.counts.undecryptable
     );
-    let per_key = report.distribution_bytes_per_key;
+    let cost = report.distribution;
+    assert!(cost.rotations > 0, "removals and every-messages:50 rotate");
     assert!(
-        per_key > 299 * 75 && per_key < 320 * 75,
-        "a hardened key (75 bytes) goes to ~300 members: {per_key}"
+        (299..=303).contains(&cost.per_rotation.messages),
+        "a rotation goes to every other member (~300): {cost:?}"
+    );
+    let rotation = report.counts.distributions_by_cause[&DistributionCause::Rotation];
+    assert_eq!(
+        rotation.bytes,
+        rotation.messages * (75 + 101),
+        "a hardened distribution is 75 bytes, sealed 176: {cost:?}"
+    );
+    assert_eq!(
+        cost.total.messages,
+        report
+            .counts
+            .distributions_by_cause
+            .values()
+            .map(|c| c.messages)
+            .sum::<u64>()
     );
 }
 
@@ -231,6 +248,7 @@ fn compromise_exposes_until_rotation_and_never_the_past() {
         Action::Compromise {
             member: 4,
             scope: CompromiseScope::Full,
+            insider: None,
         },
     )];
     let never = run_reference(&config, SuiteId::Hardened);

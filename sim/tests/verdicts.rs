@@ -25,7 +25,8 @@ fn at(minutes: u64, action: Action) -> ScheduledAction {
 
 /// The targeted scenario of `docs/verdicts.md` for a group of `members`: an hour with reordering, 1 % drops and
 /// 2 % duplicates, a reading (then attacking) server, joins, an offline period, a burst of sends just before a
-/// removal under `on-removal`, a full compromise, and every attack but add-member.
+/// removal under `on-removal`, a full compromise, every attack but add-member, an insider forging, and a
+/// partition.
 pub fn targeted(seed: u64, members: usize, messages_per_member_per_hour: u32) -> SimConfig {
     let mut config = SimConfig::new(seed, members);
     config.duration = HOUR_US;
@@ -56,6 +57,7 @@ pub fn targeted(seed: u64, members: usize, messages_per_member_per_hour: u32) ->
             Action::Compromise {
                 member: 6,
                 scope: CompromiseScope::Full,
+                insider: None,
             },
         ),
         burst(4),
@@ -70,6 +72,14 @@ pub fn targeted(seed: u64, members: usize, messages_per_member_per_hour: u32) ->
         at(35, attack(AttackKind::InjectPlaintext, Attacker::Server)),
         at(38, attack(AttackKind::StaleDistribution, Attacker::Server)),
         at(41, attack(AttackKind::ForwardFakeKey, Attacker::Member(1))),
+        at(44, attack(AttackKind::Forge, Attacker::Member(1))),
+        at(
+            46,
+            Action::Partition {
+                members: vec![9, 10],
+                until: 50 * MINUTE_US,
+            },
+        ),
     ];
     config
 }

@@ -2,11 +2,14 @@
 //! members' snapshots, and (for a curious or malicious server) a state fed with every distribution the server
 //! can read — and really tries to decrypt every envelope with each of them.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde::Serialize;
+use zeroize::Zeroizing;
 
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
-use crate::config::{CompromiseScope, WORK_BUDGET_STEPS};
+use crate::config::{Attacker, CompromiseScope, WORK_BUDGET_STEPS};
 use crate::ground_truth;
 use crate::implementation::{Implementation, WorkBudget};
 use crate::policy::Micros;
@@ -35,6 +38,20 @@ pub(super) struct Adversary {
     pub(super) exposures: Vec<Exposure>,
     /// States an insider made in other members' names (forward-fake-key).
     pub(super) fakes: Vec<Box<dyn Implementation>>,
+    /// Per exposure: the members whose chains the adversary knew and that have not rotated (or left) since.
+    pub(super) unhealed: Vec<BTreeSet<usize>>,
+    /// Signing keys stolen by `signing-key` compromises.
+    pub(super) stolen: Vec<Stolen>,
+}
+
+/// A stolen signing key, and the insider whose copy of the victim's chain it forges with.
+pub(super) struct Stolen {
+    exposure: usize,
+    victim: usize,
+    insider: usize,
+    key: Zeroizing<Vec<u8>>,
+    /// No more attempts: the last one came after the victim's rotation, or forging failed.
+    finished: bool,
 }
 
 /// What one compromise exposed.
@@ -51,8 +68,21 @@ pub struct Exposure {
     pub before_allowed: u64,
     /// Messages sent after the compromise that the snapshot decrypts.
     pub after: u64,
+    /// The same, per sender (senders with at least one exposed message).
+    pub after_by_sender: BTreeMap<usize, u64>,
     /// Time from the compromise to the last message it exposed (the exposure window), if any.
     pub window_us: Option<Micros>,
+    /// Time from the compromise until every chain the adversary knew had been replaced and redistributed: every
+    /// member present at the compromise (for `signing-key`: the victim) rotated or left. `None`: not within the run.
+    pub healing_us: Option<Micros>,
+    /// `signing-key`: the member whose copy of the victim's chain the stolen key forges with.
+    pub insider: Option<usize>,
+    /// `signing-key`: forged envelopes made (one after each of the victim's messages, until one after its rotation).
+    pub forgeries_attempted: u64,
+    /// `signing-key`: deliveries of those forgeries an honest member accepted.
+    pub forgeries_accepted: u64,
+    /// `signing-key`: time from the compromise to the last accepted forgery (the forgery window), if any.
+    pub forgery_window_us: Option<Micros>,
 }
 
 fn try_decrypt(
@@ -100,6 +130,7 @@ impl Sim<'_> {
                 Holder::Compromised(index) => {
                     let exposure = &mut self.adversary.exposures[index];
                     exposure.after += 1;
+                    *exposure.after_by_sender.entry(sender).or_default() += 1;
                     exposure.window_us = Some(self.now - exposure.compromised_at_us);
                 }
             }
@@ -148,8 +179,9 @@ impl Sim<'_> {
     }
 
     /// The adversary obtains `member`'s state. A full snapshot is tried on every envelope sent before (forward
-    /// secrecy) and kept to try on every envelope sent after (exposure until healing).
-    pub(super) fn compromise(&mut self, member: usize, scope: CompromiseScope) {
+    /// secrecy) and kept to try on every envelope sent after (exposure until healing). A signing key is used with
+    /// an insider's copy of the victim's chain to forge in the victim's name (the forgery window).
+    pub(super) fn compromise(&mut self, member: usize, scope: CompromiseScope, insider: Option<usize>) {
         if self.members.get(member).is_none_or(|m| m.departed) {
             return;
         }
@@ -166,11 +198,19 @@ impl Sim<'_> {
             compromised_at_us,
             before_allowed: 0,
             after: 0,
+            after_by_sender: BTreeMap::new(),
             window_us: None,
+            healing_us: None,
+            insider: None,
+            forgeries_attempted: 0,
+            forgeries_accepted: 0,
+            forgery_window_us: None,
         });
         if scope == CompromiseScope::SigningKey {
-            return; // a signing key alone decrypts nothing; forgery attacks use it
+            self.adversary.unhealed.push(BTreeSet::from([member]));
+            return self.steal_signing_key(member, index, insider);
         }
+        self.adversary.unhealed.push(self.active().collect());
         let Some(mut snapshot) = self.clone_state(member) else {
             return;
         };
@@ -181,6 +221,107 @@ impl Sim<'_> {
             holder: Holder::Compromised(index),
             imp: snapshot,
         });
+    }
+
+    /// `member` rotated or left: the chains of it the adversary knew are replaced.
+    pub(super) fn healed(&mut self, member: usize) {
+        for (exposure, unhealed) in self
+            .adversary
+            .exposures
+            .iter_mut()
+            .zip(&mut self.adversary.unhealed)
+        {
+            if unhealed.remove(&member) && unhealed.is_empty() {
+                exposure.healing_us = Some(self.now - exposure.compromised_at_us);
+            }
+        }
+    }
+
+    fn steal_signing_key(&mut self, victim: usize, exposure: usize, insider: Option<usize>) {
+        let Some(key) = self.members[victim].imp.signing_key() else {
+            self.trace
+                .record(self.now, format_args!("m{victim} has no signing key to steal"));
+            return;
+        };
+        let eligible =
+            |m: usize, sim: &Self| m != victim && !sim.members[m].departed && !sim.members[m].controlled;
+        let insider = match insider {
+            Some(i) if self.members.get(i).is_some() && eligible(i, self) => i,
+            Some(i) => {
+                let why =
+                    format_args!("insider m{i} is not a current member other than the victim: no forgery");
+                self.trace.record(self.now, why);
+                return;
+            }
+            None => match (0..self.members.len()).find(|&m| eligible(m, self)) {
+                Some(i) => i,
+                None => {
+                    self.trace
+                        .record(self.now, format_args!("no insider to forge with"));
+                    return;
+                }
+            },
+        };
+        self.adversary.exposures[exposure].insider = Some(insider);
+        self.adversary.stolen.push(Stolen {
+            exposure,
+            victim,
+            insider,
+            key: Zeroizing::new(key),
+            finished: false,
+        });
+        let settle = 2 * self.config.network.latency_max.max(1) + 1;
+        let stolen = self.adversary.stolen.len() - 1;
+        self.schedule(self.now + settle, Event::Forgery { stolen });
+    }
+
+    /// After each message of a victim whose signing key was stolen, the insider forges one in its name once the
+    /// message has settled, until one attempt after the victim's rotation.
+    pub(super) fn schedule_stolen_key_forgeries(&mut self, sender: usize) {
+        let settle = 2 * self.config.network.latency_max.max(1) + 1;
+        let due: Vec<usize> = (0..self.adversary.stolen.len())
+            .filter(|&i| self.adversary.stolen[i].victim == sender && !self.adversary.stolen[i].finished)
+            .collect();
+        for stolen in due {
+            self.schedule(self.now + settle, Event::Forgery { stolen });
+        }
+    }
+
+    /// One forgery with a stolen signing key, delivered to every member but the victim and the insider.
+    pub(super) fn forge_with_stolen_key(&mut self, stolen: usize) {
+        let s = &self.adversary.stolen[stolen];
+        let (victim, insider, exposure) = (s.victim, s.insider, s.exposure);
+        if s.finished || self.members[insider].departed || self.members[victim].departed {
+            self.adversary.stolen[stolen].finished = true;
+            return;
+        }
+        let healed = self.adversary.exposures[exposure].healing_us.is_some();
+        let text = format!("forged as m{victim} with its stolen signing key").into_bytes();
+        let victim_id = self.members[victim].id.clone();
+        let (imp, rng) = (&self.members[insider].imp, &mut self.adversary_rng);
+        let key = &self.adversary.stolen[stolen].key;
+        match guarded(|| imp.forge_as(&victim_id, Some(key), rng, &text)) {
+            Ok(Ok(bytes)) => {
+                self.adversary.exposures[exposure].forgeries_attempted += 1;
+                self.trace.record(
+                    self.now,
+                    format_args!("forgery as m{victim} by m{insider} (stolen signing key)"),
+                );
+                let crafted = super::attack::Crafted::WithKeys {
+                    exposure: Some(exposure),
+                };
+                self.deliver_in_name_of(victim, Attacker::Member(insider), bytes.into(), crafted);
+                self.adversary.stolen[stolen].finished = healed;
+            }
+            Ok(Err(rejection)) => {
+                self.operation_failed(insider, "forge-as", &rejection.reason);
+                self.adversary.stolen[stolen].finished = true;
+            }
+            Err(panic) => {
+                self.operation_failed(insider, "forge-as", &format!("panicked: {panic}"));
+                self.adversary.stolen[stolen].finished = true;
+            }
+        }
     }
 
     fn try_past_message(

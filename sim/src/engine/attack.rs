@@ -8,7 +8,20 @@ use super::{Event, Sim, guarded};
 use crate::attacks::{self, AttackKind, INJECTED_TEXT};
 use crate::checkers::Observation;
 use crate::config::{Attacker, WORK_BUDGET_STEPS};
-use crate::implementation::WorkBudget;
+use crate::implementation::{Transport, WorkBudget};
+use crate::report::DistributionCause;
+
+/// How a crafted input was made.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Crafted {
+    /// From captured bytes without the keys (forged at random, tampered, re-split, replayed, injected): it must be
+    /// rejected, and a member that shows it as a message anyway is judged for failure atomicity too.
+    WithoutKeys,
+    /// With keys the adversary holds — an insider's copy of the chain, a fake key it installed, a stolen signing
+    /// key (`exposure` names that compromise): valid as far as the receiver can tell, so accepting it is an
+    /// `authenticity` matter alone.
+    WithKeys { exposure: Option<usize> },
+}
 
 /// A second step of an attack, once its first has settled.
 #[derive(Debug)]
@@ -67,6 +80,9 @@ impl Sim<'_> {
         else {
             return self.attack_skipped("the target has sent nothing to craft from");
         };
+        if let (AttackKind::Forge, Attacker::Member(insider)) = (kind, by) {
+            return self.insider_forgery(insider, target);
+        }
         let rng = &mut self.adversary_rng;
         let genuine = self.messages[last].envelope.as_slice();
         let bytes = match kind {
@@ -78,13 +94,41 @@ impl Sim<'_> {
             _ => Some(INJECTED_TEXT.to_vec()),
         };
         match bytes {
-            Some(bytes) => self.deliver_in_name_of(target, by, bytes.into()),
+            Some(bytes) => self.deliver_in_name_of(target, by, bytes.into(), Crafted::WithoutKeys),
             None => self.attack_skipped("the format has no field this attack changes"),
         }
     }
 
+    /// An insider writes a message in the target's name with the copy of the target's chain it holds as a
+    /// receiver. Unsigned designs accept it; signed ones must refuse the insider's own signature.
+    fn insider_forgery(&mut self, insider: usize, target: usize) {
+        if insider == target {
+            return self.attack_skipped("an insider forging as itself is not a forgery");
+        }
+        let text = format!("forged as m{target} by insider m{insider}").into_bytes();
+        let target_id = self.members[target].id.clone();
+        let (imp, rng) = (&self.members[insider].imp, &mut self.adversary_rng);
+        match guarded(|| imp.forge_as(&target_id, None, rng, &text)) {
+            Ok(Ok(bytes)) => {
+                let crafted = Crafted::WithKeys { exposure: None };
+                self.deliver_in_name_of(target, Attacker::Member(insider), bytes.into(), crafted);
+            }
+            Ok(Err(rejection)) => {
+                let why = format!("the insider could not forge: {}", rejection.reason);
+                self.attack_skipped(&why);
+            }
+            Err(panic) => self.attack_skipped(&format!("forging panicked: {panic}")),
+        }
+    }
+
     /// The crafted bytes reach every member but the target and the attacker, as if from the target.
-    fn deliver_in_name_of(&mut self, target: usize, by: Attacker, bytes: Rc<[u8]>) {
+    pub(super) fn deliver_in_name_of(
+        &mut self,
+        target: usize,
+        by: Attacker,
+        bytes: Rc<[u8]>,
+        crafted: Crafted,
+    ) {
         let receivers: Vec<usize> = self
             .active()
             .filter(|&m| m != target && Attacker::Member(m) != by && !self.members[m].controlled)
@@ -97,13 +141,14 @@ impl Sim<'_> {
                     to,
                     claimed: target,
                     bytes: Rc::clone(&bytes),
+                    crafted,
                 },
             );
         }
     }
 
     /// One crafted input reaches `to`: it is decrypted like any envelope, its state compared before and after.
-    pub(super) fn attack_deliver(&mut self, to: usize, claimed: usize, bytes: &Rc<[u8]>) {
+    pub(super) fn attack_deliver(&mut self, to: usize, claimed: usize, bytes: &Rc<[u8]>, crafted: Crafted) {
         if self.members[to].departed {
             return;
         }
@@ -119,7 +164,18 @@ impl Sim<'_> {
             Ok(Ok(accepted)) => {
                 self.counts.attack_accepted += 1;
                 let genuine = self.judge_accepted(to, &accepted);
-                if genuine.is_none() {
+                if let (
+                    None,
+                    Crafted::WithKeys {
+                        exposure: Some(exposure),
+                    },
+                ) = (genuine, crafted)
+                {
+                    let exposure = &mut self.adversary.exposures[exposure];
+                    exposure.forgeries_accepted += 1;
+                    exposure.forgery_window_us = Some(self.now - exposure.compromised_at_us);
+                }
+                if genuine.is_none() && matches!(crafted, Crafted::WithoutKeys) {
                     // A forgery shown as a message should have been rejected: whether it moved the state is a
                     // matter of atomicity too (a replay accepted again is `replay-rejection`'s alone).
                     let changed = self.members[to].imp.export() != before;
@@ -161,7 +217,10 @@ impl Sim<'_> {
     }
 
     /// The distribution under which the target sent its first envelope is delivered again, then that envelope is
-    /// replayed: a receiver that lets a stale distribution rewind its chain accepts the replay.
+    /// replayed: a receiver that lets a stale distribution rewind its chain accepts the replay. Over pairwise
+    /// channels the server replays the sealed bytes it relayed back then (sealing is deterministic, so sealing the
+    /// same distribution again gives exactly those bytes); the channel does not reject replays, so what is tested is
+    /// the implementation's own handling of a stale distribution.
     fn stale_distribution(&mut self, target: usize, by: Attacker) {
         let Some(first) = self.envelopes_of(target).next() else {
             return self.attack_skipped("the target has sent nothing to replay");
@@ -180,14 +239,20 @@ impl Sim<'_> {
         else {
             return self.attack_skipped("the target has distributed no key");
         };
+        let sealed = self.factory.transport() != Transport::ServerPlaintext;
         for to in self.active().filter(|&m| m != target).collect::<Vec<_>>() {
+            let bytes = if sealed {
+                self.seal(target, to, &stale)
+            } else {
+                Rc::clone(&stale)
+            };
             let arrival = self.network.reliable(self.now);
             self.schedule(
                 arrival,
                 Event::Distribution {
                     from: target,
                     to,
-                    bytes: Rc::clone(&stale),
+                    bytes,
                 },
             );
         }
@@ -218,7 +283,7 @@ impl Sim<'_> {
             .filter(|&m| m != target && m != insider)
             .collect::<Vec<_>>()
         {
-            self.send_distribution(insider, to, Rc::clone(&distribution));
+            self.send_distribution(insider, to, Rc::clone(&distribution), DistributionCause::Attack);
         }
         self.adversary.fakes.push(fake);
         let fake = self.adversary.fakes.len() - 1;
@@ -233,13 +298,13 @@ impl Sim<'_> {
         match step {
             FollowUp::Replay { message, target, by } => {
                 let bytes = self.messages[message].envelope.clone();
-                self.deliver_in_name_of(target, by, bytes.into());
+                self.deliver_in_name_of(target, by, bytes.into(), Crafted::WithoutKeys);
             }
             FollowUp::FakeSend { fake, target, by } => {
                 let text = format!("forged in the name of m{target}").into_bytes();
                 let (imp, rng) = (&mut self.adversary.fakes[fake], &mut self.adversary_rng);
                 if let Ok(Ok(bytes)) = guarded(|| imp.encrypt(rng, &text)) {
-                    self.deliver_in_name_of(target, by, bytes.into());
+                    self.deliver_in_name_of(target, by, bytes.into(), Crafted::WithKeys { exposure: None });
                 }
             }
         }

@@ -5,7 +5,7 @@ use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
 use crate::config::Action;
 use crate::implementation::Transport;
-use crate::report::Report;
+use crate::report::{DistributionCause, DistributionCost, Report};
 
 impl Sim<'_> {
     pub(super) fn scripted(&mut self, action: Action) {
@@ -26,7 +26,12 @@ impl Sim<'_> {
                     self.create_and_distribute(member);
                 }
             }
-            Action::Compromise { member, scope } => self.compromise(member, scope),
+            Action::Compromise {
+                member,
+                scope,
+                insider,
+            } => self.compromise(member, scope, insider),
+            Action::Partition { members, until } => self.partition(&members, until),
             Action::Attack { kind, by, target } => self.attack(kind, by, target),
         }
     }
@@ -62,22 +67,22 @@ impl Sim<'_> {
     fn hand_key_to_newcomer(&mut self, member: usize, newcomer: usize) {
         if self.factory.transport() == Transport::ServerPlaintext {
             if let Some(record) = self.server_records.get(&member).cloned() {
-                self.send_distribution(member, newcomer, record);
+                self.send_distribution(member, newcomer, record, DistributionCause::Join);
             }
             return;
         }
         let imp = &self.members[member].imp;
         match guarded(|| imp.distribution()) {
-            Ok(Ok(bytes)) => self.send_distribution(member, newcomer, bytes.into()),
+            Ok(Ok(bytes)) => self.send_distribution(member, newcomer, bytes.into(), DistributionCause::Join),
             Ok(Err(rejection)) => self.operation_failed(member, "distribution", &rejection.reason),
             Err(panic) => self.panicked(member, "distribution", &panic),
         }
         if self.factory.transport() == Transport::Forwarded {
             let imp = &self.members[member].imp;
             match guarded(|| imp.forwarded_distributions()) {
-                Ok(forwarded) => forwarded
-                    .into_iter()
-                    .for_each(|(_, b)| self.send_distribution(member, newcomer, b.into())),
+                Ok(forwarded) => forwarded.into_iter().for_each(|(_, b)| {
+                    self.send_distribution(member, newcomer, b.into(), DistributionCause::Forwarded);
+                }),
                 Err(panic) => self.panicked(member, "forwarded-distributions", &panic),
             }
         }
@@ -96,6 +101,7 @@ impl Sim<'_> {
         };
         self.trace.record(self.now, format_args!("{verb} m{member}"));
         self.members[member].departed = true;
+        self.healed(member);
         let at = self.at();
         self.checkers.observe(&Observation::Departed { at, member });
         if let Some(imp) = self.clone_state(member) {
@@ -122,12 +128,37 @@ impl Sim<'_> {
         }
     }
 
+    /// The members lose their link to the server until `until`: they keep writing, the server holds what comes
+    /// for them, and what they send leaves when the link returns.
+    fn partition(&mut self, members: &[usize], until: u64) {
+        let cut: Vec<usize> = members
+            .iter()
+            .copied()
+            .filter(|&m| self.is_present(m) && self.members[m].online)
+            .collect();
+        if cut.is_empty() {
+            return;
+        }
+        let until = until.max(self.now);
+        let names: Vec<String> = cut.iter().map(|m| format!("m{m}")).collect();
+        self.trace.record(
+            self.now,
+            format_args!("partition {} until {until}", names.join(",")),
+        );
+        for member in cut {
+            self.members[member].online = false;
+            self.members[member].partition_until = Some(until);
+            self.schedule(until, Event::Scripted(Action::Online { member }));
+        }
+    }
+
     /// The member is back: the server hands it everything it held, in the order it arrived.
     fn come_online(&mut self, member: usize) {
         if !self.is_present(member) || self.members[member].online {
             return;
         }
         self.members[member].online = true;
+        self.members[member].partition_until = None;
         self.trace.record(self.now, format_args!("online m{member}"));
         let first_arrival = self.network.reliable(self.now);
         let held = std::mem::take(&mut self.members[member].held);
@@ -160,11 +191,24 @@ impl Sim<'_> {
     pub(super) fn finish(mut self) -> (Report, Option<Vec<String>>) {
         let (expected, delivered) = self.judge_delivery();
         let members_final = self.active().count();
-        let distribution_bytes_per_key = self
+        let rotation = self
             .counts
-            .distribution_bytes
-            .checked_div(self.counts.keys_created)
-            .unwrap_or(0);
+            .distributions_by_cause
+            .get(&DistributionCause::Rotation)
+            .copied()
+            .unwrap_or_default();
+        let rotations = self.counts.rotations;
+        let distribution = DistributionCost {
+            total: crate::report::Cost {
+                messages: self.counts.distributions_sent,
+                bytes: self.counts.distribution_bytes,
+            },
+            rotations,
+            per_rotation: crate::report::Cost {
+                messages: rotation.messages.checked_div(rotations).unwrap_or(0),
+                bytes: rotation.bytes.checked_div(rotations).unwrap_or(0),
+            },
+        };
         let events = self.trace.events();
         let (trace_hash, lines) = self.trace.finish();
         let report = Report {
@@ -177,7 +221,7 @@ impl Sim<'_> {
             trace_hash,
             counts: self.counts,
             exposures: self.adversary.exposures,
-            distribution_bytes_per_key,
+            distribution,
             delivery_ppm: (delivered * 1_000_000).checked_div(expected).unwrap_or(1_000_000),
             invariants: self.checkers.finish(),
         };

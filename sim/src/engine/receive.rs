@@ -8,6 +8,7 @@ use crate::checkers::Observation;
 use crate::config::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
 use crate::ground_truth;
 use crate::implementation::{Accepted, Transport, WorkBudget};
+use crate::report::DistributionCause;
 use senderkeys::consts::FORWARD_JUMP_MAX;
 
 /// What one decryption attempt came to.
@@ -236,7 +237,7 @@ impl Sim<'_> {
             self.now,
             format_args!("request m{requester}->m{owner} ({reason})"),
         );
-        let arrival = self.network.reliable(self.now);
+        let arrival = self.network.reliable(self.departure(requester));
         self.schedule(arrival, Event::KeyRequest { requester, owner });
     }
 
@@ -247,7 +248,7 @@ impl Sim<'_> {
         if self.factory.transport() == Transport::ServerPlaintext {
             // Chatalot's fetch: the server answers from its store, whether or not the owner is online.
             if let Some(record) = self.server_records.get(&owner).cloned() {
-                self.send_distribution(owner, requester, record);
+                self.send_distribution(owner, requester, record, DistributionCause::Request);
             }
             return;
         }
@@ -256,7 +257,9 @@ impl Sim<'_> {
         }
         let imp = &self.members[owner].imp;
         match guarded(|| imp.distribution()) {
-            Ok(Ok(bytes)) => self.send_distribution(owner, requester, bytes.into()),
+            Ok(Ok(bytes)) => {
+                self.send_distribution(owner, requester, bytes.into(), DistributionCause::Request);
+            }
             Ok(Err(rejection)) => self.operation_failed(owner, "distribution", &rejection.reason),
             Err(panic) => self.panicked(owner, "distribution", &panic),
         }
@@ -273,10 +276,24 @@ impl Sim<'_> {
         }) {
             return;
         }
+        let inner = if self.factory.transport() == Transport::ServerPlaintext {
+            Rc::clone(bytes)
+        } else {
+            match self.channels.open(from, to, bytes) {
+                Ok(inner) => inner.into(),
+                Err(refused) => {
+                    let reason = refused.reason();
+                    *self.counts.rejections.entry(reason.to_owned()).or_default() += 1;
+                    self.trace
+                        .record(self.now, format_args!("distribution m{from}->m{to} {reason}"));
+                    return;
+                }
+            }
+        };
         let from_id = self.members[from].id.clone();
         let imp = &mut self.members[to].imp;
         let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
-        let result = guarded(|| imp.process_distribution(&from_id, bytes, &mut budget));
+        let result = guarded(|| imp.process_distribution(&from_id, &inner, &mut budget));
         self.check_bounds(to, from, &budget, "distribution");
         let outcome = match result {
             Ok(Ok(())) => "ok".to_owned(),

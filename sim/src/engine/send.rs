@@ -7,8 +7,9 @@ use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
 use crate::config::HOUR_US;
 use crate::ground_truth::{self, Bitset, SentMessage};
-use crate::implementation::Transport;
+use crate::implementation::{ChainPosition, Transport};
 use crate::policy::Micros;
+use crate::report::DistributionCause;
 use rand::RngExt;
 
 impl Sim<'_> {
@@ -27,7 +28,8 @@ impl Sim<'_> {
 
     pub(super) fn tick(&mut self, member: usize) {
         if !self.members[member].departed {
-            if self.members[member].online {
+            let m = &self.members[member];
+            if m.online || m.partition_until.is_some() {
                 self.send_message(member);
             }
             self.schedule_tick(member);
@@ -54,14 +56,29 @@ impl Sim<'_> {
             Err(panic) => return self.panicked(member, "encrypt", &panic),
         };
         self.members[member].messages_under_key += 1;
-        self.record_and_fan_out(id, member, envelope);
+        let position = self.members[member].imp.last_sent();
+        self.record_and_fan_out(id, member, envelope, position);
     }
 
-    fn record_and_fan_out(&mut self, id: usize, sender: usize, envelope: Vec<u8>) {
+    /// When what `member` sends now leaves it: now, or when its partition heals.
+    pub(super) fn departure(&self, member: usize) -> Micros {
+        self.members[member]
+            .partition_until
+            .map_or(self.now, |until| until.max(self.now))
+    }
+
+    fn record_and_fan_out(
+        &mut self,
+        id: usize,
+        sender: usize,
+        envelope: Vec<u8>,
+        position: Option<ChainPosition>,
+    ) {
         let mut expected = Bitset::with_len(self.members.len());
+        let leaves = self.departure(sender);
         for to in self.active().filter(|&to| to != sender).collect::<Vec<_>>() {
             expected.insert(to);
-            let copies = self.network.envelope(self.now, to, !self.quiet);
+            let copies = self.network.envelope(leaves, to, !self.quiet);
             if copies.is_empty() {
                 self.counts.lost_by_network += 1;
             }
@@ -70,9 +87,15 @@ impl Sim<'_> {
             }
         }
         let digest = crate::trace::short_digest(&envelope);
+        let at = position
+            .as_ref()
+            .map_or_else(|| "?".to_owned(), |p| format!("{}:{}", p.key_id, p.iteration));
         self.trace.record(
             self.now,
-            format_args!("send m{sender} msg={id} bytes={} env={digest}", envelope.len()),
+            format_args!(
+                "send m{sender} msg={id} key={at} bytes={} env={digest}",
+                envelope.len()
+            ),
         );
         self.counts.envelopes_sent += 1;
         let arrived = Bitset::with_len(self.members.len());
@@ -80,12 +103,14 @@ impl Sim<'_> {
         self.messages.push(SentMessage {
             sender,
             sent_at: self.now,
+            position,
             envelope,
             expected,
             arrived,
             delivered,
         });
         self.adversary_attempts(id);
+        self.schedule_stolen_key_forgeries(sender);
     }
 
     /// `member` creates a fresh sender key (first key or rotation) and sends it to every other current member.
@@ -100,6 +125,13 @@ impl Sim<'_> {
             Err(panic) => return self.panicked(member, "create-sender-key", &panic),
         };
         self.counts.keys_created += 1;
+        let cause = if self.distributions.contains_key(&member) {
+            self.counts.rotations += 1;
+            DistributionCause::Rotation
+        } else {
+            DistributionCause::Initial
+        };
+        self.healed(member);
         let m = &mut self.members[member];
         m.messages_under_key = 0;
         m.key_created_at = self.now;
@@ -114,16 +146,57 @@ impl Sim<'_> {
             self.server_reads_distribution(member, &bytes);
         }
         for to in self.active().filter(|&to| to != member).collect::<Vec<_>>() {
-            self.send_distribution(member, to, Rc::clone(&bytes));
+            self.send_distribution(member, to, Rc::clone(&bytes), cause);
         }
     }
 
-    /// Sends a distribution over the pairwise channel.
-    pub(super) fn send_distribution(&mut self, from: usize, to: usize, bytes: Rc<[u8]>) {
+    /// Sends a distribution from `from` to `to`: sealed over their pairwise channel, or (server-plaintext) as the
+    /// record the server relays. A curious server reads what it relays — sealed bytes, for pairwise channels.
+    pub(super) fn send_distribution(
+        &mut self,
+        from: usize,
+        to: usize,
+        inner: Rc<[u8]>,
+        cause: DistributionCause,
+    ) {
+        let wire = if self.factory.transport() == Transport::ServerPlaintext {
+            inner
+        } else {
+            let sealed = self.seal(from, to, &inner);
+            if self.config.server.reads() {
+                self.server_reads_distribution(from, &sealed);
+            }
+            sealed
+        };
+        let bytes = wire.len() as u64;
         self.counts.distributions_sent += 1;
-        self.counts.distribution_bytes += bytes.len() as u64;
-        let arrival = self.network.reliable(self.now);
-        self.schedule(arrival, Event::Distribution { from, to, bytes });
+        self.counts.distribution_bytes += bytes;
+        let cost = self.counts.distributions_by_cause.entry(cause).or_default();
+        cost.messages += 1;
+        cost.bytes += bytes;
+        let arrival = self.network.reliable(self.departure(from));
+        self.schedule(
+            arrival,
+            Event::Distribution {
+                from,
+                to,
+                bytes: wire,
+            },
+        );
+    }
+
+    /// Seals `inner` for `to`, signing it once per distribution (the signature of the last one is kept, since a
+    /// distribution goes to every member in turn).
+    pub(super) fn seal(&mut self, from: usize, to: usize, inner: &Rc<[u8]>) -> Rc<[u8]> {
+        let signature = match &self.last_signature {
+            Some((signer, signed, signature)) if *signer == from && Rc::ptr_eq(signed, inner) => *signature,
+            _ => {
+                let signature = self.channels.sign(from, inner);
+                self.last_signature = Some((from, Rc::clone(inner), signature));
+                signature
+            }
+        };
+        self.channels.seal(from, to, &signature, inner).into()
     }
 
     pub(super) fn operation_failed(&mut self, member: usize, operation: &str, reason: &str) {

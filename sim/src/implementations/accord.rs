@@ -67,7 +67,7 @@ use senderkeys::{Error, GroupId, KeyId, MemberId};
 use serde::{Deserialize, Serialize};
 
 use crate::implementation::{
-    Accepted, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
+    Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
 };
 
 /// §7.1 `MAX_SKIP`: the largest forward jump one message may cause, and (§3.3, §7.1 "Prune old skipped
@@ -176,7 +176,25 @@ impl OwnKey {
 
     /// §3.1 / §7.1 `senderKeyEncrypt`: returns the envelope and advances the chain.
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<AccordEnvelope, Rejection> {
-        let key_id = self.key_id();
+        self.encrypt_under(self.key_id(), rng, plaintext)
+    }
+
+    /// [`OwnKey::encrypt`] with the envelope's `sk` given: the own key's fingerprint for the member itself, the
+    /// held receiver state's key id for a forger ([`Implementation::forge_as`]), whose signing key may be
+    /// another one. The key id is not signed, so it is simply written as given.
+    fn encrypt_under(
+        &mut self,
+        key_id: [u8; FINGERPRINT_BYTES],
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<AccordEnvelope, Rejection> {
+        if plaintext.len() > PLAINTEXT_BYTES_MAX {
+            return Err(Error::PlaintextTooLarge {
+                actual: plaintext.len(),
+                limit: PLAINTEXT_BYTES_MAX,
+            }
+            .into());
+        }
         // The wire carries u32 iterations: the last one cannot be followed (see the module notes).
         let next_iteration = self.iteration.checked_add(1).ok_or(Error::IterationExhausted {
             key_id: KeyId::Fingerprint(key_id),
@@ -417,13 +435,6 @@ impl Implementation for Instance {
 
     /// §3.1 / §7.1 `senderKeyEncrypt` and §7.3 step 3 "update stored SK".
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
-        if plaintext.len() > PLAINTEXT_BYTES_MAX {
-            return Err(Error::PlaintextTooLarge {
-                actual: plaintext.len(),
-                limit: PLAINTEXT_BYTES_MAX,
-            }
-            .into());
-        }
         let own = self.own.as_mut().ok_or(Error::NoOwnSenderKey)?;
         Ok(own.encrypt(rng, plaintext)?.encode())
     }
@@ -464,6 +475,56 @@ impl Implementation for Instance {
     fn skipped_keys(&self, sender: &MemberId) -> usize {
         self.peers.get(sender).map_or(0, |state| state.skipped.len())
     }
+
+    /// The own key's fingerprint (hex, as `sk` on the wire) and the iteration of the last envelope, one below
+    /// the own key's next; `None` before the first message under the current key.
+    fn last_sent(&self) -> Option<ChainPosition> {
+        let own = self.own.as_ref()?;
+        Some(ChainPosition {
+            key_id: KeyId::Fingerprint(own.key_id()).to_string(),
+            iteration: own.iteration.checked_sub(1)?,
+        })
+    }
+
+    /// §7.1 `SenderKeyPrivate.signingKey`: the own key's 32-byte Ed25519 secret.
+    fn signing_key(&self) -> Option<Vec<u8>> {
+        Some(self.own.as_ref()?.signing.secret_bytes().to_vec())
+    }
+
+    /// The one state held for `sender` (§7.3, so the newest) as an own key — its chain key and next
+    /// iteration, signed with `signing_key` or, since an Accord member holds only the sender's public key,
+    /// with a fresh key of the forger's own that the sender's receivers refuse — through
+    /// [`OwnKey::encrypt_under`], writing the held key id as `sk`.
+    fn forge_as(
+        &self,
+        sender: &MemberId,
+        signing_key: Option<&[u8]>,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
+        let stolen = signing_key.map(signing_key_pair).transpose()?;
+        let state = self.peers.get(sender).ok_or_else(|| Error::UnknownSender {
+            sender: sender.clone(),
+        })?;
+        let iteration =
+            u32::try_from(state.iteration).map_err(|_| Error::IterationExhausted { key_id: state.key() })?;
+        let mut forged = OwnKey {
+            chain_key: state.chain_key.clone(),
+            signing: stolen.unwrap_or_else(|| SigningKeyPair::generate(rng)),
+            iteration,
+            replaces: None,
+        };
+        Ok(forged.encrypt_under(state.key_id, rng, plaintext)?.encode())
+    }
+}
+
+/// A signing key in the form [`Implementation::signing_key`] returns it: the 32-byte Ed25519 secret.
+fn signing_key_pair(bytes: &[u8]) -> Result<SigningKeyPair, Rejection> {
+    let secret = <&[u8; 32]>::try_from(bytes).map_err(|_| Rejection {
+        reason: "malformed-signing-key".to_owned(),
+        detail: format!("an Ed25519 signing key is 32 bytes, got {}", bytes.len()),
+    })?;
+    Ok(SigningKeyPair::from_secret_bytes(secret))
 }
 
 /// The exported state (§7.3 "Sender Key state must persist across sessions"): JSON, maps ordered, bytes in
@@ -606,5 +667,169 @@ impl PeerSnapshot {
             iteration: self.iteration,
             skipped,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    use super::*;
+
+    fn id(name: &str) -> MemberId {
+        MemberId::new(name).expect("valid member id")
+    }
+
+    fn budget() -> WorkBudget {
+        WorkBudget::new(1_000_000)
+    }
+
+    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution.
+    struct Trio {
+        rng: ChaCha20Rng,
+        alice: Box<dyn Implementation>,
+        bob: Box<dyn Implementation>,
+        carol: Box<dyn Implementation>,
+        distribution: AccordDistribution,
+    }
+
+    fn trio(seed: u64) -> Trio {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let group = GroupId::new("general").expect("valid group id");
+        let mut alice = Accord.create(&group, &id("alice"));
+        let mut bob = Accord.create(&group, &id("bob"));
+        let mut carol = Accord.create(&group, &id("carol"));
+        let bytes = alice.create_sender_key(&mut rng).expect("first key");
+        for member in [&mut bob, &mut carol] {
+            member
+                .process_distribution(&id("alice"), &bytes, &mut budget())
+                .expect("genuine distribution");
+        }
+        let distribution = AccordDistribution::parse(&bytes).expect("genuine distribution");
+        Trio {
+            rng,
+            alice,
+            bob,
+            carol,
+            distribution,
+        }
+    }
+
+    impl Trio {
+        /// Alice sends one message, which Bob and Carol both decrypt.
+        fn send_to_both(&mut self, plaintext: &[u8]) {
+            let envelope = self.alice.encrypt(&mut self.rng, plaintext).expect("encrypt");
+            for member in [&mut self.bob, &mut self.carol] {
+                let accepted = member.decrypt(&id("alice"), &envelope, &mut budget());
+                assert_eq!(accepted.expect("genuine message").plaintext, plaintext);
+            }
+        }
+
+        /// Carol forges `plaintext` as Alice, checking that it leaves her state as it was.
+        fn forge(
+            &self,
+            signing_key: Option<&[u8]>,
+            seed: u64,
+            plaintext: &[u8],
+        ) -> Result<Vec<u8>, Rejection> {
+            let before = self.carol.export();
+            let forged = self.carol.forge_as(
+                &id("alice"),
+                signing_key,
+                &mut ChaCha20Rng::seed_from_u64(seed),
+                plaintext,
+            );
+            assert_eq!(self.carol.export(), before, "forge_as changed the forger's state");
+            forged
+        }
+    }
+
+    #[test]
+    fn forge_with_the_stolen_signing_key_is_alices_next_message() {
+        let mut t = trio(1);
+        t.send_to_both(b"m0");
+        let stolen = t.alice.signing_key().expect("Alice has a key");
+        assert_eq!(stolen.len(), 32);
+        let pair = SigningKeyPair::from_secret_bytes(stolen.as_slice().try_into().expect("32 bytes"));
+        assert_eq!(fingerprint(&pair.public().to_bytes()), t.distribution.key_id);
+        let forged = t.forge(Some(&stolen), 7, b"forged").expect("forge");
+        // Byte for byte what Alice sends at that position with the same randomness.
+        let genuine = t
+            .alice
+            .encrypt(&mut ChaCha20Rng::seed_from_u64(7), b"forged")
+            .expect("encrypt");
+        assert_eq!(forged, genuine);
+        let parsed = AccordEnvelope::parse(&forged).expect("an Accord envelope");
+        assert_eq!((parsed.key_id, parsed.iteration), (t.distribution.key_id, 1));
+        let accepted = t
+            .bob
+            .decrypt(&id("alice"), &forged, &mut budget())
+            .expect("accepted");
+        assert_eq!(accepted.claimed_sender, id("alice"));
+        assert_eq!(accepted.plaintext, b"forged");
+    }
+
+    #[test]
+    fn forge_without_alices_signing_key_is_refused() {
+        let mut t = trio(2);
+        t.send_to_both(b"m0");
+        let before = t.bob.export();
+        // No key: Carol holds only Alice's public key, so she signs with a fresh key of her own.
+        let own_key = t.forge(None, 7, b"forged").expect("forge");
+        // A wrong key given.
+        let wrong_key = t.forge(Some(&[7; 32]), 8, b"forged").expect("forge");
+        for forged in [own_key, wrong_key] {
+            let parsed = AccordEnvelope::parse(&forged).expect("an Accord envelope");
+            assert_eq!((parsed.key_id, parsed.iteration), (t.distribution.key_id, 1));
+            let rejection = t.bob.decrypt(&id("alice"), &forged, &mut budget()).unwrap_err();
+            assert_eq!(rejection.reason, "bad-signature", "{}", rejection.detail);
+            assert_eq!(t.bob.export(), before);
+        }
+    }
+
+    #[test]
+    fn last_sent_is_the_position_on_the_wire() {
+        let mut t = trio(3);
+        assert_eq!(t.alice.last_sent(), None);
+        assert_eq!(t.bob.last_sent(), None);
+        t.alice.encrypt(&mut t.rng, b"m0").expect("encrypt");
+        let second = t.alice.encrypt(&mut t.rng, b"m1").expect("encrypt");
+        let parsed = AccordEnvelope::parse(&second).expect("an Accord envelope");
+        assert_eq!(parsed.iteration, 1);
+        assert_eq!(
+            t.alice.last_sent(),
+            Some(ChainPosition {
+                key_id: hex::encode(parsed.key_id),
+                iteration: parsed.iteration,
+            })
+        );
+        assert_eq!(parsed.key_id, t.distribution.key_id);
+        // A rotation starts a key nothing was sent under yet.
+        t.alice.create_sender_key(&mut t.rng).expect("rotation");
+        assert_eq!(t.alice.last_sent(), None);
+    }
+
+    #[test]
+    fn forge_refuses_unknown_senders_and_malformed_keys() {
+        let t = trio(4);
+        let stolen = t.alice.signing_key().expect("Alice has a key");
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let unknown = t
+            .carol
+            .forge_as(&id("dave"), Some(&stolen), &mut rng, b"x")
+            .unwrap_err();
+        assert_eq!(unknown.reason, "unknown-sender", "{}", unknown.detail);
+        // Alice holds no receiver state for herself.
+        let own = t.alice.forge_as(&id("alice"), None, &mut rng, b"x").unwrap_err();
+        assert_eq!(own.reason, "unknown-sender", "{}", own.detail);
+        for bad in [&stolen[..31], &[0; 33][..], &[][..]] {
+            let malformed = t
+                .carol
+                .forge_as(&id("alice"), Some(bad), &mut rng, b"x")
+                .unwrap_err();
+            assert_eq!(malformed.reason, "malformed-signing-key", "{}", malformed.detail);
+        }
+        assert_eq!(t.bob.signing_key(), None);
     }
 }

@@ -38,6 +38,8 @@
 //!   state was held under its chain id: the document describes no check ("Key Distribution").
 //! - With no receiver state for the chain id the model returns the `unknown-key` rejection instead of falling
 //!   back, so the engine can do the fetch the document does ("Fetch if missing").
+//! - Receiver states record the order they were installed in, which the document does not keep; no honest
+//!   operation reads it. It only lets the adversary's [`Implementation::forge_as`] pick a sender's newest state.
 
 use std::collections::BTreeMap;
 
@@ -50,7 +52,7 @@ use senderkeys::{Error, GroupId, KeyId, MemberId};
 use serde::{Deserialize, Serialize};
 
 use crate::implementation::{
-    Accepted, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
+    Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
 };
 
 /// "Sending a Message": HKDF-SHA256 salted with the chain key, ikm 0x01 / 0x02.
@@ -119,6 +121,9 @@ struct Receiver {
     next: u64,
     /// "Out-of-Order Messages": message keys of skipped iterations.
     skipped: BTreeMap<u32, MessageKey>,
+    /// When the state was installed, as a count (higher is newer). The document keeps no such order and no
+    /// honest operation reads it: it only lets [`Implementation::forge_as`] pick a sender's newest state.
+    installed: u64,
 }
 
 /// One member's Chatalot state for one channel.
@@ -143,6 +148,34 @@ impl OwnKey {
             chain_key,
             next: 0,
         }
+    }
+
+    /// "Sending a Message": advance the chain, encrypt with a random nonce and no associated data, package.
+    /// Nothing is signed (weakness 4).
+    fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
+        if plaintext.len() > PLAINTEXT_BYTES_MAX {
+            return Err(Error::PlaintextTooLarge {
+                actual: plaintext.len(),
+                limit: PLAINTEXT_BYTES_MAX,
+            }
+            .into());
+        }
+        let iteration = u32::try_from(self.next).map_err(|_| Error::IterationExhausted {
+            key_id: KeyId::Chain(self.chain_id),
+        })?;
+        let message_key = KDF.message_key(&self.chain_key);
+        self.chain_key = KDF.next_chain_key(&self.chain_key);
+        self.next += 1;
+        let mut nonce = [0u8; AEAD_NONCE_BYTES];
+        rng.fill_bytes(&mut nonce);
+        let ciphertext = CIPHER.seal(&message_key, &Nonce::Aead(nonce), NO_AAD, plaintext);
+        Ok(ChatalotMessage {
+            chain_id: self.chain_id,
+            iteration,
+            ciphertext,
+            nonce,
+        }
+        .encode())
     }
 
     /// "Key Distribution": the record as uploaded — iteration 0 and the initial chain key.
@@ -183,43 +216,25 @@ impl Implementation for Instance {
             reason: "malformed".to_owned(),
             detail: e.to_string(),
         })?;
+        let installed = (self.receivers.values())
+            .map(|r| r.installed.saturating_add(1))
+            .max()
+            .unwrap_or(0);
         let receiver = Receiver {
             sender: record.sender_id,
             chain_key: ChainKey::from_bytes(record.chain_key),
             next: u64::from(record.iteration),
             skipped: BTreeMap::new(),
+            installed,
         };
         self.receivers.insert(record.chain_id, receiver);
         Ok(())
     }
 
-    /// "Sending a Message": advance the chain, encrypt with a random nonce and no associated data, package.
-    /// Nothing is signed (weakness 4).
+    /// "Sending a Message" ([`OwnKey::encrypt`]).
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
         let own = self.own.as_mut().ok_or(Error::NoOwnSenderKey)?;
-        if plaintext.len() > PLAINTEXT_BYTES_MAX {
-            return Err(Error::PlaintextTooLarge {
-                actual: plaintext.len(),
-                limit: PLAINTEXT_BYTES_MAX,
-            }
-            .into());
-        }
-        let iteration = u32::try_from(own.next).map_err(|_| Error::IterationExhausted {
-            key_id: KeyId::Chain(own.chain_id),
-        })?;
-        let message_key = KDF.message_key(&own.chain_key);
-        own.chain_key = KDF.next_chain_key(&own.chain_key);
-        own.next += 1;
-        let mut nonce = [0u8; AEAD_NONCE_BYTES];
-        rng.fill_bytes(&mut nonce);
-        let ciphertext = CIPHER.seal(&message_key, &Nonce::Aead(nonce), NO_AAD, plaintext);
-        Ok(ChatalotMessage {
-            chain_id: own.chain_id,
-            iteration,
-            ciphertext,
-            nonce,
-        }
-        .encode())
+        own.encrypt(rng, plaintext)
     }
 
     /// "Receiving a Message", with "Fallback Behavior" for everything that does not decrypt.
@@ -271,6 +286,52 @@ impl Implementation for Instance {
     /// The skipped keys cached for `sender`, over all of its states (the document's bound is per sender).
     fn skipped_keys(&self, sender: &MemberId) -> usize {
         sender_cache_len(&self.receivers, sender)
+    }
+
+    /// The own chain id (`#id`) and the iteration of the last message, one below the own key's next; `None`
+    /// before the first message under the current key.
+    fn last_sent(&self) -> Option<ChainPosition> {
+        let own = self.own.as_ref()?;
+        Some(ChainPosition {
+            key_id: KeyId::Chain(own.chain_id).to_string(),
+            iteration: u32::try_from(own.next.checked_sub(1)?).ok()?,
+        })
+    }
+
+    /// Weakness 4: the newest state held for `sender` as an own key — its chain id, chain key and next
+    /// iteration — through [`OwnKey::encrypt`]. Nothing is signed, so no key is needed and none is accepted:
+    /// [`Implementation::signing_key`] is always `None` here, and any key given is refused as malformed.
+    fn forge_as(
+        &self,
+        sender: &MemberId,
+        signing_key: Option<&[u8]>,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
+        if let Some(key) = signing_key {
+            return Err(Rejection {
+                reason: "malformed-signing-key".to_owned(),
+                detail: format!(
+                    "Chatalot signs nothing and takes no signing key, got {} bytes",
+                    key.len()
+                ),
+            });
+        }
+        let (&chain_id, state) = self
+            .receivers
+            .iter()
+            .filter(|(_, r)| &r.sender == sender)
+            .max_by_key(|(_, r)| r.installed)
+            .ok_or_else(|| Error::UnknownSender {
+                sender: sender.clone(),
+            })?;
+        let mut forged = OwnKey {
+            chain_id,
+            initial: state.chain_key.clone(),
+            chain_key: state.chain_key.clone(),
+            next: state.next,
+        };
+        forged.encrypt(rng, plaintext)
     }
 }
 
@@ -398,6 +459,8 @@ struct ReceiverSnapshot {
     chain_key: String,
     next: u64,
     skipped: BTreeMap<u32, String>,
+    #[serde(default)]
+    installed: u64,
 }
 
 impl Instance {
@@ -423,6 +486,7 @@ impl Instance {
                     chain_key: hex::encode(r.chain_key.as_bytes()),
                     next: r.next,
                     skipped,
+                    installed: r.installed,
                 };
                 (chain_id, snapshot)
             })
@@ -506,6 +570,7 @@ fn receiver_from_snapshot(r: ReceiverSnapshot) -> Result<Receiver, Rejection> {
         chain_key: chain_key_from_hex(&r.chain_key)?,
         next: r.next,
         skipped,
+        installed: r.installed,
     })
 }
 
@@ -521,4 +586,172 @@ fn chain_key_from_hex(text: &str) -> Result<ChainKey, Rejection> {
 /// The `bad-state` rejection.
 fn bad_state(detail: String) -> Rejection {
     Error::BadState { detail }.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    use super::*;
+
+    fn id(name: &str) -> MemberId {
+        MemberId::new(name).expect("valid member id")
+    }
+
+    fn budget() -> WorkBudget {
+        WorkBudget::new(1_000_000)
+    }
+
+    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution.
+    struct Trio {
+        rng: ChaCha20Rng,
+        alice: Box<dyn Implementation>,
+        bob: Box<dyn Implementation>,
+        carol: Box<dyn Implementation>,
+        /// Alice's last distribution.
+        distribution: Option<ChatalotDistribution>,
+    }
+
+    fn trio(seed: u64) -> Trio {
+        let group = GroupId::new("general").expect("valid group id");
+        let mut t = Trio {
+            rng: ChaCha20Rng::seed_from_u64(seed),
+            alice: Chatalot.create(&group, &id("alice")),
+            bob: Chatalot.create(&group, &id("bob")),
+            carol: Chatalot.create(&group, &id("carol")),
+            distribution: None,
+        };
+        t.rotate();
+        t
+    }
+
+    impl Trio {
+        /// Alice creates a key, which Bob and Carol both install; returns its distribution.
+        fn rotate(&mut self) -> &ChatalotDistribution {
+            let bytes = self.alice.create_sender_key(&mut self.rng).expect("key");
+            for member in [&mut self.bob, &mut self.carol] {
+                member
+                    .process_distribution(&id("alice"), &bytes, &mut budget())
+                    .expect("genuine distribution");
+            }
+            let distribution = ChatalotDistribution::parse(&bytes).expect("genuine distribution");
+            self.distribution.insert(distribution)
+        }
+
+        /// Alice's current key's chain id.
+        fn chain_id(&self) -> u32 {
+            self.distribution.as_ref().expect("Alice has a key").chain_id
+        }
+
+        /// Alice sends one message, which Bob and Carol both decrypt.
+        fn send_to_both(&mut self, plaintext: &[u8]) {
+            let envelope = self.alice.encrypt(&mut self.rng, plaintext).expect("encrypt");
+            for member in [&mut self.bob, &mut self.carol] {
+                let accepted = member.decrypt(&id("alice"), &envelope, &mut budget());
+                assert_eq!(accepted.expect("genuine message").plaintext, plaintext);
+            }
+        }
+
+        /// Carol forges `plaintext` as Alice, checking that it leaves her state as it was.
+        fn forge(&self, seed: u64, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
+            let before = self.carol.export();
+            let forged = self.carol.forge_as(
+                &id("alice"),
+                None,
+                &mut ChaCha20Rng::seed_from_u64(seed),
+                plaintext,
+            );
+            assert_eq!(self.carol.export(), before, "forge_as changed the forger's state");
+            forged
+        }
+    }
+
+    /// Chatalot signs nothing: there is no key to steal, and Carol needs none (weakness 4).
+    #[test]
+    fn forge_without_any_key_is_alices_next_message() {
+        let mut t = trio(1);
+        t.send_to_both(b"m0");
+        assert_eq!(t.alice.signing_key(), None);
+        let forged = t.forge(7, b"forged").expect("forge");
+        // Byte for byte what Alice sends at that position with the same randomness.
+        let genuine = t
+            .alice
+            .encrypt(&mut ChaCha20Rng::seed_from_u64(7), b"forged")
+            .expect("encrypt");
+        assert_eq!(forged, genuine);
+        let parsed = ChatalotMessage::parse(&forged).expect("a Chatalot message");
+        assert_eq!((parsed.chain_id, parsed.iteration), (t.chain_id(), 1));
+        // Decrypted, not the plaintext fallback (which would show the envelope's bytes).
+        let accepted = t
+            .bob
+            .decrypt(&id("alice"), &forged, &mut budget())
+            .expect("accepted");
+        assert_eq!(accepted.claimed_sender, id("alice"));
+        assert_eq!(accepted.plaintext, b"forged");
+    }
+
+    /// After a rotation both of Alice's chains are held; the forge uses the newest, also from an imported clone.
+    #[test]
+    fn forge_uses_the_newest_state_of_the_sender() {
+        let mut t = trio(2);
+        let first = t.distribution.clone().expect("Alice has a key");
+        t.send_to_both(b"m0");
+        let second = t.rotate().chain_id;
+        assert_ne!(first.chain_id, second);
+        t.send_to_both(b"m1");
+        t.send_to_both(b"m2");
+        let clone = Chatalot.import(&t.carol.export()).expect("import");
+        for forger in [&t.carol, &clone] {
+            let forged = forger
+                .forge_as(&id("alice"), None, &mut ChaCha20Rng::seed_from_u64(7), b"forged")
+                .expect("forge");
+            let parsed = ChatalotMessage::parse(&forged).expect("a Chatalot message");
+            assert_eq!((parsed.chain_id, parsed.iteration), (second, 2));
+        }
+        // Re-installing the first record makes it the newest (the order is that of installation).
+        t.carol
+            .process_distribution(&id("alice"), &first.encode(), &mut budget())
+            .expect("record");
+        let forged = t.forge(7, b"forged").expect("forge");
+        let parsed = ChatalotMessage::parse(&forged).expect("a Chatalot message");
+        assert_eq!((parsed.chain_id, parsed.iteration), (first.chain_id, 0));
+    }
+
+    #[test]
+    fn last_sent_is_the_position_on_the_wire() {
+        let mut t = trio(3);
+        assert_eq!(t.alice.last_sent(), None);
+        assert_eq!(t.bob.last_sent(), None);
+        t.alice.encrypt(&mut t.rng, b"m0").expect("encrypt");
+        let second = t.alice.encrypt(&mut t.rng, b"m1").expect("encrypt");
+        let parsed = ChatalotMessage::parse(&second).expect("a Chatalot message");
+        assert_eq!(parsed.iteration, 1);
+        assert_eq!(parsed.chain_id, t.chain_id());
+        assert_eq!(
+            t.alice.last_sent(),
+            Some(ChainPosition {
+                key_id: KeyId::Chain(parsed.chain_id).to_string(),
+                iteration: parsed.iteration,
+            })
+        );
+    }
+
+    #[test]
+    fn forge_refuses_unknown_senders_and_any_key() {
+        let t = trio(4);
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let unknown = t.carol.forge_as(&id("dave"), None, &mut rng, b"x").unwrap_err();
+        assert_eq!(unknown.reason, "unknown-sender", "{}", unknown.detail);
+        let own = t.alice.forge_as(&id("alice"), None, &mut rng, b"x").unwrap_err();
+        assert_eq!(own.reason, "unknown-sender", "{}", own.detail);
+        // Nothing is signed: no key has a form Chatalot accepts.
+        for bad in [&[0; 31][..], &[0; 32][..]] {
+            let malformed = t
+                .carol
+                .forge_as(&id("alice"), Some(bad), &mut rng, b"x")
+                .unwrap_err();
+            assert_eq!(malformed.reason, "malformed-signing-key", "{}", malformed.detail);
+        }
+    }
 }

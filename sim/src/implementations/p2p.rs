@@ -54,11 +54,11 @@ use senderkeys::consts::{AEAD_NONCE_BYTES, CHAIN_KEY_BYTES};
 use senderkeys::kdf::{ChainKey, Kdf, MessageKey};
 use senderkeys::signing::SigningKeyPair;
 use senderkeys::wire::p2p::{P2pDistribution, P2pGroupMessage, P2pSenderKeyRecord};
-use senderkeys::{GroupId, MemberId};
+use senderkeys::{GroupId, KeyId, MemberId};
 use serde::{Deserialize, Serialize};
 
 use crate::implementation::{
-    Accepted, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
+    Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
 };
 
 /// Step 2: `hmac_sha256(chain_key, b"message")` and `hmac_sha256(chain_key, b"chain")`.
@@ -180,6 +180,35 @@ fn fast_forward(
     Ok(message_key)
 }
 
+/// Step 4, `send_message`, with `key` as `sender_id`'s key: the member's own key, or a forger's copy of a key
+/// it holds of another member ([`Implementation::forge_as`]).
+fn send_message(
+    key: &mut SenderKey,
+    group_id: &GroupId,
+    sender_id: &MemberId,
+    rng: &mut dyn CryptoRng,
+    plaintext: &[u8],
+) -> Result<Vec<u8>, Rejection> {
+    // Step 4.1: advance FIRST, so the message key is that of chain position `iteration` while the wire
+    // carries the post-increment value: the first message says iteration 1 but uses position 0's key.
+    let message_key = key.advance()?;
+    // Step 4.2: a random 96-bit nonce, AES-GCM without associated data.
+    let mut nonce = [0u8; AEAD_NONCE_BYTES];
+    rng.fill_bytes(&mut nonce);
+    let ciphertext = CIPHER.seal(&message_key, &Nonce::Aead(nonce), &[], plaintext);
+    // Step 4.3: the signature covers the ciphertext ONLY (weakness 8).
+    let signature = key.signing_key.sign(&ciphertext);
+    Ok(P2pGroupMessage {
+        group_id: group_id.clone(),
+        sender_id: sender_id.clone(),
+        iteration: key.iteration,
+        nonce,
+        ciphertext,
+        signature,
+    }
+    .encode())
+}
+
 impl Instance {
     fn own_key(&self) -> Result<&SenderKey, Rejection> {
         self.my_sender_key
@@ -263,30 +292,13 @@ impl Implementation for Instance {
         Ok(())
     }
 
-    /// Step 4, `send_message`.
+    /// Step 4, `send_message` ([`send_message`]).
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
         let key = self
             .my_sender_key
             .as_mut()
             .ok_or_else(|| reject("no-own-sender-key", "no sender key has been created yet"))?;
-        // Step 4.1: advance FIRST, so the message key is that of chain position `iteration` while the wire
-        // carries the post-increment value: the first message says iteration 1 but uses position 0's key.
-        let message_key = key.advance()?;
-        // Step 4.2: a random 96-bit nonce, AES-GCM without associated data.
-        let mut nonce = [0u8; AEAD_NONCE_BYTES];
-        rng.fill_bytes(&mut nonce);
-        let ciphertext = CIPHER.seal(&message_key, &Nonce::Aead(nonce), &[], plaintext);
-        // Step 4.3: the signature covers the ciphertext ONLY (weakness 8).
-        let signature = key.signing_key.sign(&ciphertext);
-        Ok(P2pGroupMessage {
-            group_id: self.group_id.clone(),
-            sender_id: self.my_id.clone(),
-            iteration: key.iteration,
-            nonce,
-            ciphertext,
-            signature,
-        }
-        .encode())
+        send_message(key, &self.group_id, &self.my_id, rng, plaintext)
     }
 
     /// Step 5, `receive_message`, in the seed's order: look up, fast-forward, verify, decrypt.
@@ -343,6 +355,55 @@ impl Implementation for Instance {
             .filter(|(member, _)| **member != self.my_id)
             .map(|(member, key)| (member.clone(), key.distribution(&self.group_id, member)))
             .collect()
+    }
+
+    /// The wire carries no key id; the key is named by the fingerprint of its signing public key (hex), as the
+    /// reference's seed 000 suite names it. The iteration is the own key's, which step 4.1 increments before
+    /// it goes on the wire: the last message said exactly that. `None` before the first message under the key.
+    fn last_sent(&self) -> Option<ChainPosition> {
+        let key = self.my_sender_key.as_ref()?;
+        (key.iteration > 0).then(|| ChainPosition {
+            key_id: KeyId::fingerprint_of(&key.signing_key.public().to_bytes()).to_string(),
+            iteration: key.iteration,
+        })
+    }
+
+    /// Step 1's `signing_key` of the own key: the 32-byte Ed25519 secret (the very bytes step 3 hands every
+    /// recipient).
+    fn signing_key(&self) -> Option<Vec<u8>> {
+        Some(self.my_sender_key.as_ref()?.signing_key.secret_bytes().to_vec())
+    }
+
+    /// A copy of the key held for `sender` (one per sender, step 1), run through [`send_message`] in
+    /// `sender`'s name: the message is at the iteration the holder expects next, signed with `signing_key` if
+    /// given — else with the held key's own signing key, which is `sender`'s real private key because step 3
+    /// serializes it into every distribution (weakness 12): any member holding a key forges as its owner.
+    fn forge_as(
+        &self,
+        sender: &MemberId,
+        signing_key: Option<&[u8]>,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
+        let stolen = signing_key
+            .map(|bytes| {
+                <&[u8; 32]>::try_from(bytes).map_err(|_| {
+                    reject(
+                        "malformed-signing-key",
+                        format!("an Ed25519 signing key is 32 bytes, got {}", bytes.len()),
+                    )
+                })
+            })
+            .transpose()?;
+        let mut forged = self
+            .other_sender_keys
+            .get(sender)
+            .ok_or_else(|| reject("unknown-sender", format!("no sender key for {sender}")))?
+            .clone();
+        if let Some(secret) = stolen {
+            forged.signing_key = SigningKeyPair::from_secret_bytes(secret);
+        }
+        send_message(&mut forged, &self.group_id, sender, rng, plaintext)
     }
 }
 
@@ -432,5 +493,174 @@ impl Instance {
             my_sender_key,
             other_sender_keys,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    use super::*;
+
+    fn id(name: &str) -> MemberId {
+        MemberId::new(name).expect("valid member id")
+    }
+
+    fn budget() -> WorkBudget {
+        WorkBudget::new(1_000_000)
+    }
+
+    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution.
+    struct Trio {
+        rng: ChaCha20Rng,
+        alice: Box<dyn Implementation>,
+        bob: Box<dyn Implementation>,
+        carol: Box<dyn Implementation>,
+        /// The serialized key inside Alice's distribution.
+        record: P2pSenderKeyRecord,
+    }
+
+    fn trio(seed: u64) -> Trio {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let group = GroupId::new("general").expect("valid group id");
+        let mut alice = P2p.create(&group, &id("alice"));
+        let mut bob = P2p.create(&group, &id("bob"));
+        let mut carol = P2p.create(&group, &id("carol"));
+        let bytes = alice.create_sender_key(&mut rng).expect("first key");
+        for member in [&mut bob, &mut carol] {
+            member
+                .process_distribution(&id("alice"), &bytes, &mut budget())
+                .expect("genuine distribution");
+        }
+        let (_, record) = Instance::parse_distribution(&bytes).expect("genuine distribution");
+        Trio {
+            rng,
+            alice,
+            bob,
+            carol,
+            record,
+        }
+    }
+
+    impl Trio {
+        /// Alice sends one message, which Bob and Carol both decrypt.
+        fn send_to_both(&mut self, plaintext: &[u8]) {
+            let envelope = self.alice.encrypt(&mut self.rng, plaintext).expect("encrypt");
+            for member in [&mut self.bob, &mut self.carol] {
+                let accepted = member.decrypt(&id("alice"), &envelope, &mut budget());
+                assert_eq!(accepted.expect("genuine message").plaintext, plaintext);
+            }
+        }
+
+        /// Carol forges `plaintext` as Alice, checking that it leaves her state as it was.
+        fn forge(
+            &self,
+            signing_key: Option<&[u8]>,
+            seed: u64,
+            plaintext: &[u8],
+        ) -> Result<Vec<u8>, Rejection> {
+            let before = self.carol.export();
+            let forged = self.carol.forge_as(
+                &id("alice"),
+                signing_key,
+                &mut ChaCha20Rng::seed_from_u64(seed),
+                plaintext,
+            );
+            assert_eq!(self.carol.export(), before, "forge_as changed the forger's state");
+            forged
+        }
+
+        /// Bob decrypts an envelope relayed from Alice.
+        fn bob_decrypts(&mut self, envelope: &[u8]) -> Result<Accepted, Rejection> {
+            self.bob.decrypt(&id("alice"), envelope, &mut budget())
+        }
+    }
+
+    #[test]
+    fn forge_with_the_stolen_signing_key_is_alices_next_message() {
+        let mut t = trio(1);
+        t.send_to_both(b"m0");
+        let stolen = t.alice.signing_key().expect("Alice has a key");
+        assert_eq!(stolen.len(), 32);
+        let forged = t.forge(Some(&stolen), 7, b"forged").expect("forge");
+        // Byte for byte what Alice sends at that position with the same randomness.
+        let genuine = t
+            .alice
+            .encrypt(&mut ChaCha20Rng::seed_from_u64(7), b"forged")
+            .expect("encrypt");
+        assert_eq!(forged, genuine);
+        let parsed = P2pGroupMessage::parse(&forged).expect("a p2p message");
+        // Step 4.1: the second message on the chain says iteration 2.
+        assert_eq!((parsed.sender_id.clone(), parsed.iteration), (id("alice"), 2));
+        let accepted = t.bob_decrypts(&forged).expect("accepted");
+        assert_eq!(accepted.claimed_sender, id("alice"));
+        assert_eq!(accepted.plaintext, b"forged");
+    }
+
+    /// Weakness 12: the distribution hands Carol Alice's private signing key, so she needs nothing stolen.
+    #[test]
+    fn forge_without_a_stolen_key_uses_the_distributed_private_key() {
+        let mut t = trio(2);
+        t.send_to_both(b"m0");
+        let stolen = t.alice.signing_key().expect("Alice has a key");
+        assert_eq!(t.record.signing_public_key.as_slice(), stolen.as_slice());
+        // A key that is not Alice's is refused (by a copy of Bob: the refusal moves his chain, weakness 5).
+        let wrong = t.forge(Some(&[7; 32]), 8, b"wrong").expect("forge");
+        let mut bob_copy = P2p.import(&t.bob.export()).expect("import");
+        let rejection = bob_copy.decrypt(&id("alice"), &wrong, &mut budget()).unwrap_err();
+        assert_eq!(rejection.reason, "bad-signature", "{}", rejection.detail);
+        // Without a key, Carol signs with the one the distribution gave her: Alice's.
+        let forged = t.forge(None, 7, b"forged").expect("forge");
+        assert_eq!(forged, t.forge(Some(&stolen), 7, b"forged").expect("forge"));
+        let accepted = t.bob_decrypts(&forged).expect("accepted");
+        assert_eq!(accepted.claimed_sender, id("alice"));
+        assert_eq!(accepted.plaintext, b"forged");
+    }
+
+    #[test]
+    fn last_sent_is_the_position_on_the_wire() {
+        let mut t = trio(3);
+        assert_eq!(t.alice.last_sent(), None);
+        assert_eq!(t.bob.last_sent(), None);
+        t.alice.encrypt(&mut t.rng, b"m0").expect("encrypt");
+        let second = t.alice.encrypt(&mut t.rng, b"m1").expect("encrypt");
+        let parsed = P2pGroupMessage::parse(&second).expect("a p2p message");
+        assert_eq!(parsed.iteration, 2);
+        let secret = t.alice.signing_key().expect("Alice has a key");
+        let public =
+            SigningKeyPair::from_secret_bytes(secret.as_slice().try_into().expect("32 bytes")).public();
+        assert_eq!(
+            t.alice.last_sent(),
+            Some(ChainPosition {
+                key_id: KeyId::fingerprint_of(&public.to_bytes()).to_string(),
+                iteration: parsed.iteration,
+            })
+        );
+        // A rotation starts a key nothing was sent under yet.
+        t.alice.create_sender_key(&mut t.rng).expect("rotation");
+        assert_eq!(t.alice.last_sent(), None);
+    }
+
+    #[test]
+    fn forge_refuses_unknown_senders_and_malformed_keys() {
+        let t = trio(4);
+        let stolen = t.alice.signing_key().expect("Alice has a key");
+        let mut rng = ChaCha20Rng::seed_from_u64(9);
+        let unknown = t
+            .carol
+            .forge_as(&id("dave"), Some(&stolen), &mut rng, b"x")
+            .unwrap_err();
+        assert_eq!(unknown.reason, "unknown-sender", "{}", unknown.detail);
+        let own = t.alice.forge_as(&id("alice"), None, &mut rng, b"x").unwrap_err();
+        assert_eq!(own.reason, "unknown-sender", "{}", own.detail);
+        for bad in [&stolen[..31], &[0; 33][..], &[][..]] {
+            let malformed = t
+                .carol
+                .forge_as(&id("alice"), Some(bad), &mut rng, b"x")
+                .unwrap_err();
+            assert_eq!(malformed.reason, "malformed-signing-key", "{}", malformed.detail);
+        }
+        assert_eq!(t.bob.signing_key(), None);
     }
 }

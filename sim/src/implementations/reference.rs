@@ -1,9 +1,11 @@
 //! `reference`: the `senderkeys` state machine ([`GroupSession`]) with any suite.
 
 use rand_core::CryptoRng;
-use senderkeys::{GroupId, GroupSession, MemberId, SuiteId};
+use senderkeys::{GroupId, GroupSession, MemberId, SigningKeyPair, SuiteId};
 
-use crate::implementation::{Accepted, Implementation, ImplementationFactory, Rejection, WorkBudget};
+use crate::implementation::{
+    Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, WorkBudget,
+};
 
 /// Makes `reference` instances speaking one suite.
 #[derive(Clone, Copy, Debug)]
@@ -84,5 +86,38 @@ impl Implementation for Instance {
             .map(|r| r.skipped_len())
             .max()
             .unwrap_or(0)
+    }
+
+    fn last_sent(&self) -> Option<ChainPosition> {
+        let own = self.0.own_sender_key()?;
+        let iteration = u32::try_from(own.next_iteration().checked_sub(1)?).ok()?;
+        Some(ChainPosition {
+            key_id: own.key_id().to_string(),
+            iteration,
+        })
+    }
+
+    fn signing_key(&self) -> Option<Vec<u8>> {
+        let pair = self.0.own_sender_key()?.signing_key_pair()?;
+        Some(pair.secret_bytes().to_vec())
+    }
+
+    fn forge_as(
+        &self,
+        sender: &MemberId,
+        signing_key: Option<&[u8]>,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
+        let stolen = match signing_key {
+            Some(bytes) => Some(SigningKeyPair::from_secret_bytes(bytes.try_into().map_err(
+                |_| Rejection {
+                    reason: "malformed-signing-key".to_owned(),
+                    detail: format!("a signing key is 32 bytes, got {}", bytes.len()),
+                },
+            )?)),
+            None => None,
+        };
+        Ok(self.0.forge_as(sender, stolen.as_ref(), rng, plaintext)?)
     }
 }
