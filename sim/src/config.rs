@@ -151,7 +151,7 @@ pub struct ScheduledAction {
 }
 
 /// Everything a run needs besides the implementation.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct SimConfig {
     /// The seed of every random draw.
     pub seed: u64,

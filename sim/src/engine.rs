@@ -60,6 +60,12 @@ enum Event {
     },
     /// The second step of an attack.
     FollowUp(attack::FollowUp),
+    /// `member` learns that `newcomer` joined: it hands over its key or, under `on-membership-change`, rotates.
+    /// (Held by the server while `member` is offline, so it acts on it in order when it returns.)
+    JoinNotice { member: usize, newcomer: usize },
+    /// `member` learns that `departed` left or was removed: it deletes what it holds of it and, under
+    /// `on-removal`, rotates. (Held while `member` is offline.)
+    DepartureNotice { member: usize, departed: usize },
     /// The insider forges with a stolen signing key (index into the adversary's stolen keys).
     Forgery { stolen: usize },
     /// The join-secrecy probe of a newcomer, once its distributions have arrived.
@@ -68,8 +74,9 @@ enum Event {
     QuietStart,
 }
 
-/// A distribution a member created, and when.
-type Created = (Micros, Rc<[u8]>);
+/// A distribution a member created: when, its bytes, and how many members there were then (the server holds
+/// sealed copies only for those).
+type Created = (Micros, Rc<[u8]>, usize);
 
 struct Scheduled {
     time: Micros,
@@ -116,6 +123,10 @@ struct Member {
     controlled: bool,
     /// While the member is cut off by a partition: when its link returns. What it sends leaves then.
     partition_until: Option<Micros>,
+    /// Departed members whose departure this member has processed (an offline or cut-off member learns late).
+    knows_departed: crate::ground_truth::Bitset,
+    /// Newcomers whose join this member has processed (see `Sim::knows`).
+    knows_joined: crate::ground_truth::Bitset,
 }
 
 pub use adversary::Exposure;
@@ -319,6 +330,8 @@ impl<'a> Sim<'a> {
             key_created_at: 0,
             controlled: false,
             partition_until: None,
+            knows_departed: crate::ground_truth::Bitset::default(),
+            knows_joined: crate::ground_truth::Bitset::default(),
         });
         index
     }
@@ -340,6 +353,8 @@ impl<'a> Sim<'a> {
             } => self.attack_deliver(to, claimed, &bytes, crafted),
             Event::FollowUp(step) => self.follow_up(step),
             Event::Forgery { stolen } => self.forge_with_stolen_key(stolen),
+            Event::JoinNotice { member, newcomer } => self.join_notice(member, newcomer),
+            Event::DepartureNotice { member, departed } => self.departure_notice(member, departed),
             Event::QuietStart => self.quiet_start(),
         }
     }

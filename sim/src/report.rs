@@ -39,6 +39,9 @@ pub struct Counts {
     pub undecryptable: BTreeMap<String, u64>,
     /// Parked envelopes given up on after `KEY_FETCH_ROUNDS_MAX` key requests did not bring their key.
     pub pending_abandoned: u64,
+    /// Messages a departed member's frozen state decrypted that their sender wrote before it had processed the
+    /// departure (it was offline or cut off when it happened): outside `post-removal-secrecy`, counted here.
+    pub departed_reads_before_sender_knew: u64,
     /// Attacks run, by kind.
     pub attacks: BTreeMap<String, u64>,
     /// Attacks that could not run (no envelope to craft from, a format without the attacked field, ...).

@@ -80,7 +80,8 @@ pub enum Observation<'a> {
         /// Who.
         member: usize,
     },
-    /// The adversary, holding a departed member's state, decrypted a message sent after the departure.
+    /// The adversary, holding a departed member's state, decrypted a message its sender wrote after processing the
+    /// departure.
     DecryptedAfterDeparture {
         /// When.
         at: At,

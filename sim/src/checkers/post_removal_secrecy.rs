@@ -2,8 +2,9 @@
 //! processed the removal.
 //!
 //! The engine hands every departed member's frozen state to the adversary, which tries it on every envelope sent
-//! after the departure (membership changes reach every member at once, so "after the sender processed the
-//! removal" is "after the removal").
+//! after the departure. A member that was offline or cut off learns of the departure when it returns; what it
+//! wrote before then is not covered (the engine counts it as `departed_reads_before_sender_knew`) and never
+//! reaches this checker.
 
 use super::{Checker, InvariantReport, Observation, Tally};
 
@@ -34,7 +35,7 @@ impl Checker for PostRemovalSecrecy {
                 sender,
             } => {
                 let reason = format!(
-                    "departed m{departed} decrypted message {message} that m{sender} sent after the departure"
+                    "departed m{departed} decrypted message {message} that m{sender} wrote after processing the departure"
                 );
                 self.tally.violation(*at, reason);
             }

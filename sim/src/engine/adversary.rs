@@ -118,6 +118,11 @@ impl Sim<'_> {
                 continue;
             }
             match clone.holder {
+                Holder::Departed(departed) if !self.members[sender].knows_departed.contains(departed) => {
+                    // The sender wrote it before it learned of the departure (it was offline or cut off):
+                    // the invariant does not cover it; counted.
+                    self.counts.departed_reads_before_sender_knew += 1;
+                }
                 Holder::Departed(departed) => {
                     let observation = Observation::DecryptedAfterDeparture {
                         at,

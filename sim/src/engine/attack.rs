@@ -231,16 +231,22 @@ impl Sim<'_> {
             .get(&target)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let Some((_, stale)) = keys
+        let Some((_, stale, members_then)) = keys
             .iter()
             .rev()
-            .find(|(created, _)| *created <= sent_at)
+            .find(|(created, _, _)| *created <= sent_at)
             .cloned()
         else {
             return self.attack_skipped("the target has distributed no key");
         };
         let sealed = self.factory.transport() != Transport::ServerPlaintext;
-        for to in self.active().filter(|&m| m != target).collect::<Vec<_>>() {
+        // Over sealed channels the server can only replay what it relayed: to members who were there when the
+        // distribution went out. A server that stores plaintext records can serve them to anyone.
+        let receivers: Vec<usize> = self
+            .active()
+            .filter(|&m| m != target && (!sealed || m < members_then))
+            .collect();
+        for to in receivers {
             let bytes = if sealed {
                 self.seal(target, to, &stale)
             } else {

@@ -51,15 +51,57 @@ impl Sim<'_> {
         self.create_and_distribute(newcomer);
         let others: Vec<usize> = self.active().filter(|&m| m != newcomer).collect();
         for member in others {
-            if self.config.policy.on_join {
-                self.create_and_distribute(member);
-            } else {
-                self.hand_key_to_newcomer(member, newcomer);
-            }
+            self.join_notice(member, newcomer);
         }
         self.schedule_tick(newcomer);
         self.schedule_join_probe(newcomer);
         newcomer
+    }
+
+    /// `member` reacts to the join — now, or when it is back online (the server holds the notice in order with
+    /// everything else it holds for it, so a returning member first catches up on what was sent before).
+    pub(super) fn join_notice(&mut self, member: usize, newcomer: usize) {
+        if self.members[member].departed || self.members[newcomer].departed {
+            return;
+        }
+        if !self.members[member].online {
+            self.members[member]
+                .held
+                .push(Event::JoinNotice { member, newcomer });
+            return;
+        }
+        self.members[member].knows_joined.insert(newcomer);
+        if self.config.policy.on_join {
+            self.create_and_distribute(member);
+        } else {
+            self.hand_key_to_newcomer(member, newcomer);
+        }
+    }
+
+    /// Whether `member` knows that `other` is in the group: initial members know each other, a newcomer knows
+    /// everyone who was there before it, and others learn of a newcomer when they process its join notice.
+    pub(super) fn knows(&self, member: usize, other: usize) -> bool {
+        other < self.config.members || other <= member || self.members[member].knows_joined.contains(other)
+    }
+
+    /// `member` reacts to a departure — now, or when it is back online: it deletes what it holds of the
+    /// departed member and, under `on-removal`, rotates.
+    pub(super) fn departure_notice(&mut self, member: usize, departed: usize) {
+        if self.members[member].departed {
+            return;
+        }
+        if !self.members[member].online {
+            self.members[member]
+                .held
+                .push(Event::DepartureNotice { member, departed });
+            return;
+        }
+        let departed_id = self.members[departed].id.clone();
+        self.members[member].knows_departed.insert(departed);
+        self.members[member].imp.forget_sender(&departed_id);
+        if self.config.policy.on_removal {
+            self.create_and_distribute(member);
+        }
     }
 
     /// `member`'s key reaches the newcomer: from the server's store (server-plaintext), or from the member at its
@@ -110,13 +152,9 @@ impl Sim<'_> {
                 imp,
             });
         }
-        let departed_id = self.members[member].id.clone();
         let remaining: Vec<usize> = self.active().collect();
-        for &m in &remaining {
-            self.members[m].imp.forget_sender(&departed_id);
-        }
-        if self.config.policy.on_removal {
-            remaining.into_iter().for_each(|m| self.create_and_distribute(m));
+        for m in remaining {
+            self.departure_notice(m, member);
         }
     }
 
@@ -180,9 +218,17 @@ impl Sim<'_> {
                 .collect();
             senders.sort_unstable();
             senders.dedup();
+            // Like `park`: wait out the latency first, so a request's answer cannot overtake a distribution that
+            // is still in flight (and install the key at a later iteration than the parked envelopes need).
+            let wait = 2 * self.config.network.latency_max.max(1);
             for sender in senders {
-                self.members[member].requested.insert(sender);
-                self.request_timer(member, sender);
+                if self.members[member].requested.insert(sender) {
+                    let timer = Event::RequestTimer {
+                        requester: member,
+                        owner: sender,
+                    };
+                    self.schedule(self.now + wait, timer);
+                }
             }
         }
     }

@@ -77,7 +77,11 @@ impl Sim<'_> {
         let mut expected = Bitset::with_len(self.members.len());
         let leaves = self.departure(sender);
         for to in self.active().filter(|&to| to != sender).collect::<Vec<_>>() {
-            expected.insert(to);
+            // The server fans out to every current member, but only those the sender knew of could have been
+            // given its key for this message (a cut-off sender learns of a join late).
+            if self.knows(sender, to) {
+                expected.insert(to);
+            }
             let copies = self.network.envelope(leaves, to, !self.quiet);
             if copies.is_empty() {
                 self.counts.lost_by_network += 1;
@@ -138,7 +142,7 @@ impl Sim<'_> {
         self.trace
             .record(self.now, format_args!("key m{member} bytes={}", bytes.len()));
         let bytes: Rc<[u8]> = bytes.into();
-        let created = (self.now, Rc::clone(&bytes));
+        let created = (self.now, Rc::clone(&bytes), self.members.len());
         self.distributions.entry(member).or_default().push(created);
         if self.factory.transport() == Transport::ServerPlaintext {
             // The record is uploaded to the server, which stores it and broadcasts it.

@@ -1,0 +1,829 @@
+//! The `sksim` command line: argument parsing (clap) and the commands, written against plain `Write`rs so that
+//! tests run them exactly as a user would and read what they print.
+//!
+//! Exit statuses: 0 the expectations were met (or the command succeeded); 1 an invariant verdict contradicts the
+//! scenario's expectations; 2 bad input (a file, an argument); 3 the harness itself failed.
+
+use std::ffi::OsString;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::checkers::INVARIANTS;
+use crate::output::{JsonReport, header};
+use crate::policy::Policy;
+use crate::runner::{Overrides, RunError, run_scenario};
+use crate::scenario;
+
+/// Exit status: the expectations were met, or the command did what it was asked.
+pub const EXIT_OK: u8 = 0;
+/// Exit status: an invariant verdict contradicts the scenario's expectations.
+pub const EXIT_EXPECTATION: u8 = 1;
+/// Exit status: bad input — a scenario file, an argument, an output path.
+pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status: the harness itself failed (a bug in sksim).
+pub const EXIT_HARNESS: u8 = 3;
+
+/// A deterministic simulation and fuzz harness for Sender Keys group encryption.
+///
+/// Exit status: 0 expectations met, 1 an invariant verdict contradicts them, 2 bad input, 3 the harness failed.
+#[derive(Parser, Debug)]
+#[command(name = "sksim", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+/// How `run` prints its report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Tables for people.
+    Table,
+    /// The stable JSON report (the parameters go to stderr, so stdout is pure JSON).
+    Json,
+}
+
+/// How `compare` prints its result.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CompareFormat {
+    /// Tables for people.
+    Table,
+    /// JSON.
+    Json,
+    /// CSV, one line per (policy, implementation, metric or invariant).
+    Csv,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Run a scenario file and check its expectations.
+    ///
+    /// Prints the seed and parameters, then the report. Exit status 0 if every expectation holds, 1 (with the
+    /// command that reproduces the run) if a verdict contradicts one, 2 for a bad file or argument, 3 if the
+    /// harness itself failed.
+    ///
+    /// Example: `sksim run scenarios/quickstart.toml --seed 7 --impl accord --format json --out report.json`
+    Run {
+        /// The scenario file (TOML).
+        file: PathBuf,
+        /// Override the scenario's seed.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the implementation: reference, reference/<suite>, accord, chatalot or p2p.
+        #[arg(long = "impl", value_name = "IMPLEMENTATION")]
+        implementation: Option<String>,
+        /// Override the rotation policy, e.g. `on-removal+every-messages:100+every-time:24h`.
+        #[arg(long)]
+        policy: Option<String>,
+        /// How to print the report.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Also write the JSON report to this file.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+        /// Write the canonical event trace (one line per event) to this file.
+        #[arg(long, value_name = "PATH")]
+        trace: Option<PathBuf>,
+    },
+    /// Compare rotation policies (and implementations) over many seeds.
+    ///
+    /// Runs every (policy, implementation) pair over every seed, in parallel on all cores; prints mean, p50 and p95
+    /// of each metric and in how many seeds each invariant held. The output is the same whatever the thread count.
+    ///
+    /// Example: `sksim compare scenarios/rotation-policies.toml --policy never --policy on-removal
+    /// --policy on-removal+every-messages:100 --seeds 0..8 --plot policies.svg`
+    Compare {
+        /// The scenario file (TOML).
+        file: PathBuf,
+        /// A policy to compare (repeat the flag); default: the scenario's own.
+        #[arg(long = "policy", value_name = "POLICY")]
+        policies: Vec<String>,
+        /// An implementation to compare (repeat the flag); default: the scenario's own.
+        #[arg(long = "impl", value_name = "IMPLEMENTATION")]
+        implementations: Vec<String>,
+        /// Seeds to run, `A..B` (B excluded).
+        #[arg(long, default_value = "0..10", value_parser = crate::sweep::parse_seeds)]
+        seeds: std::ops::Range<u64>,
+        /// How to print the comparison.
+        #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+        format: CompareFormat,
+        /// Also draw exposure after compromise against distribution cost as an SVG plot.
+        #[arg(long, value_name = "PATH.svg")]
+        plot: Option<PathBuf>,
+    },
+    /// Shrink a failing scenario to a minimal one that still violates the same invariant (delta debugging).
+    ///
+    /// Removes events, members, messages, faults and time while the invariant stays violated, and prints the
+    /// result as an ordinary scenario file (to stdout, or to --out). Without --invariant, the first violation the
+    /// scenario's expectations do not allow is the target.
+    ///
+    /// Example: `sksim shrink failing.toml --invariant post-removal-secrecy --out minimal.toml`
+    Shrink {
+        /// The failing scenario file.
+        file: PathBuf,
+        /// The invariant that must stay violated.
+        #[arg(long)]
+        invariant: Option<String>,
+        /// Override the scenario's seed (shrinking keeps it).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Override the implementation.
+        #[arg(long = "impl", value_name = "IMPLEMENTATION")]
+        implementation: Option<String>,
+        /// Write the minimal scenario here instead of stdout.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Swarm testing: each seed draws a random scenario and runs it; unexpected violations are reported.
+    ///
+    /// Each seed draws group size, churn, faults, adversary and policy (each feature on or off, then its
+    /// parameters). A violation the implementation is not documented to have is printed with its reproduction
+    /// command and written to DIR as a scenario file; the shard's JSON result goes to DIR too, for `sksim merge`.
+    /// Shard I/N runs the seeds s with s % N == I. Exit status 1 if any seed failed.
+    ///
+    /// Example: `sksim sweep --seeds 0..1000 --shard 2/8 --impl reference/hardened --budget 1h --out sweep-out`
+    Sweep {
+        /// Seeds to draw, `A..B` (B excluded).
+        #[arg(long, default_value = "0..100", value_parser = crate::sweep::parse_seeds)]
+        seeds: std::ops::Range<u64>,
+        /// This machine's shard, `I/N` (0-based): the seeds s with s % N == I.
+        #[arg(long, default_value = "0/1")]
+        shard: crate::sweep::Shard,
+        /// The implementation under test (default reference/hardened).
+        #[arg(long = "impl", value_name = "IMPLEMENTATION")]
+        implementation: Option<String>,
+        /// Longest active phase a drawn scenario may have (virtual time), e.g. `30m`.
+        #[arg(long, default_value = "1h")]
+        budget: String,
+        /// Where failing scenarios and the shard's JSON result are written.
+        #[arg(long, value_name = "DIR", default_value = "sweep-out")]
+        out: PathBuf,
+    },
+    /// Combine the JSON results of a sweep's shards into one.
+    ///
+    /// Checks that every shard of the same sweep is there exactly once; prints the failures of the whole sweep.
+    /// Exit status 1 if any seed failed.
+    ///
+    /// Example: `sksim merge shards/*/sweep-*.json --out merged.json`
+    Merge {
+        /// The shards' JSON results.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Write the merged result here.
+        #[arg(long, value_name = "PATH")]
+        out: Option<PathBuf>,
+    },
+    /// Validate scenario files without running them.
+    ///
+    /// Example: `sksim check scenarios/*.toml`
+    Check {
+        /// The scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List implementations, suites, policies, attacks and invariants, one line each.
+    ///
+    /// Example: `sksim list`
+    List,
+    /// Exchange keys and messages between three members in every suite, then tamper and replay.
+    ///
+    /// Example: `sksim demo --seed 7`
+    Demo {
+        /// Every key, nonce and delivery order derives from this seed.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+    },
+}
+
+/// Parses `args` (the program name first) and runs the command; returns the exit status.
+pub fn main_with(
+    args: impl IntoIterator<Item = impl Into<OsString> + Clone>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> u8 {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let status = if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
+            let text = e.render().to_string();
+            let _ = if e.use_stderr() {
+                err.write_all(text.as_bytes())
+            } else {
+                out.write_all(text.as_bytes())
+            };
+            return status;
+        }
+    };
+    let result = match cli.command {
+        Command::Run {
+            file,
+            seed,
+            implementation,
+            policy,
+            format,
+            out: json_out,
+            trace,
+        } => {
+            let request = RunRequest {
+                file,
+                overrides_text: (seed, implementation, policy),
+                format,
+                json_out,
+                trace,
+            };
+            run(&request, out, err)
+        }
+        Command::Compare {
+            file,
+            policies,
+            implementations,
+            seeds,
+            format,
+            plot,
+        } => {
+            let request = CompareCommand {
+                file,
+                policies,
+                implementations,
+                seeds,
+                format,
+                plot,
+            };
+            compare(&request, out, err)
+        }
+        Command::Shrink {
+            file,
+            invariant,
+            seed,
+            implementation,
+            out: path,
+        } => shrink_command(
+            &file,
+            invariant.as_deref(),
+            seed,
+            implementation,
+            path.as_deref(),
+            out,
+            err,
+        ),
+        Command::Sweep {
+            seeds,
+            shard,
+            implementation,
+            budget,
+            out: dir,
+        } => sweep_command(seeds, shard, implementation, &budget, &dir, out, err),
+        Command::Merge { files, out: path } => merge_command(&files, path.as_deref(), out),
+        Command::Check { files } => check(&files, out, err),
+        Command::List => list(out),
+        Command::Demo { seed } => match crate::demo::report(seed) {
+            Ok(report) => write!(out, "{report}").map(|()| EXIT_OK).map_err(io_failed),
+            Err(e) => Err(Failure::Harness(format!("the demo failed: {e}"))),
+        },
+    };
+    match result {
+        Ok(status) => status,
+        Err(failure) => {
+            let (status, text) = match failure {
+                Failure::BadInput(text) => (EXIT_BAD_INPUT, text),
+                Failure::Harness(text) => (EXIT_HARNESS, format!("the harness failed: {text}")),
+            };
+            let _ = writeln!(err, "sksim: {text}");
+            status
+        }
+    }
+}
+
+/// Why a command stopped.
+enum Failure {
+    BadInput(String),
+    Harness(String),
+}
+
+fn io_failed(e: std::io::Error) -> Failure {
+    Failure::Harness(format!("could not write the output: {e}"))
+}
+
+impl From<RunError> for Failure {
+    fn from(e: RunError) -> Self {
+        match e {
+            RunError::BadInput(text) => Failure::BadInput(text),
+            RunError::Harness(text) => Failure::Harness(text),
+        }
+    }
+}
+
+struct RunRequest {
+    file: PathBuf,
+    overrides_text: (Option<u64>, Option<String>, Option<String>),
+    format: Format,
+    json_out: Option<PathBuf>,
+    trace: Option<PathBuf>,
+}
+
+fn parse_policy(text: &str) -> Result<Policy, Failure> {
+    text.parse::<Policy>()
+        .map_err(|e| Failure::BadInput(format!("--policy: {e}")))
+}
+
+fn write_file(path: &Path, what: &str, contents: &str) -> Result<(), Failure> {
+    std::fs::write(path, contents)
+        .map_err(|e| Failure::BadInput(format!("could not write the {what} to {}: {e}", path.display())))
+}
+
+/// The command that reproduces a run: the file, the seed, and the overrides that were given.
+fn reproduction(file: &Path, seed: u64, implementation: Option<&str>, policy: Option<&str>) -> String {
+    let mut command = format!("sksim run {} --seed {seed}", file.display());
+    if let Some(implementation) = implementation {
+        command.push_str(&format!(" --impl '{implementation}'"));
+    }
+    if let Some(policy) = policy {
+        command.push_str(&format!(" --policy '{policy}'"));
+    }
+    command
+}
+
+fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let file_name = request.file.display().to_string();
+    let scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let (seed, implementation, policy) = &request.overrides_text;
+    let overrides = Overrides {
+        seed: *seed,
+        implementation: implementation.clone(),
+        policy: policy.as_deref().map(parse_policy).transpose()?,
+    };
+    let scenario = scenario.with_overrides(&overrides)?;
+    let parameters = header(&scenario, &file_name);
+    match request.format {
+        Format::Table => writeln!(out, "{parameters}").map_err(io_failed)?,
+        Format::Json => write!(err, "{parameters}").map_err(io_failed)?,
+    }
+    let outcome = run_scenario(&scenario, request.trace.is_some())?;
+    let report = JsonReport::new(&scenario, &outcome);
+    let json = report.to_json();
+    match request.format {
+        Format::Table => write!(out, "{}", report.to_table()).map_err(io_failed)?,
+        Format::Json => out.write_all(json.as_bytes()).map_err(io_failed)?,
+    }
+    if let Some(path) = &request.json_out {
+        write_file(path, "JSON report", &json)?;
+    }
+    if let (Some(path), Some(lines)) = (&request.trace, &outcome.trace) {
+        write_file(path, "trace", &lines.concat())?;
+    }
+    let summary: &mut dyn Write = match request.format {
+        Format::Table => out,
+        Format::Json => err,
+    };
+    if outcome.expectations_met() {
+        let judged = if scenario.expect.explicit {
+            "the expectations of the scenario are met"
+        } else {
+            "every applicable invariant holds, as expected"
+        };
+        writeln!(summary, "\n{judged}; trace {}", outcome.report.trace_hash).map_err(io_failed)?;
+        return Ok(EXIT_OK);
+    }
+    writeln!(summary, "\nEXPECTATIONS NOT MET:").map_err(io_failed)?;
+    for mismatch in &outcome.mismatches {
+        writeln!(summary, "  - {mismatch}").map_err(io_failed)?;
+    }
+    let command = reproduction(
+        &request.file,
+        scenario.config.seed,
+        implementation.as_deref(),
+        policy.as_deref(),
+    );
+    writeln!(summary, "reproduce with: {command}").map_err(io_failed)?;
+    Ok(EXIT_EXPECTATION)
+}
+
+struct CompareCommand {
+    file: PathBuf,
+    policies: Vec<String>,
+    implementations: Vec<String>,
+    seeds: std::ops::Range<u64>,
+    format: CompareFormat,
+    plot: Option<PathBuf>,
+}
+
+/// A progress bar on stderr for `total` steps; hidden when stderr is not a terminal.
+pub fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({eta} left)")
+        .map(|s| s.progress_chars("=> "));
+    if let Ok(style) = style {
+        bar.set_style(style);
+    }
+    bar.set_message(what.to_owned());
+    bar
+}
+
+fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    if request.seeds.is_empty() {
+        let (a, b) = (request.seeds.start, request.seeds.end);
+        return Err(Failure::BadInput(format!(
+            "--seeds {a}..{b}: the range is empty (the end is excluded: write e.g. {a}..{})",
+            a.saturating_add(1)
+        )));
+    }
+    let scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let policies = request
+        .policies
+        .iter()
+        .map(|p| parse_policy(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let runs = request.seeds.end - request.seeds.start;
+    let pairs = policies.len().max(1) * request.implementations.len().max(1);
+    writeln!(
+        err,
+        "comparing {} policies × {} implementations over seeds {}..{} ({} runs) of {}",
+        policies.len().max(1),
+        request.implementations.len().max(1),
+        request.seeds.start,
+        request.seeds.end,
+        runs.saturating_mul(pairs as u64),
+        request.file.display()
+    )
+    .map_err(io_failed)?;
+    let comparison_request = crate::compare::Request {
+        scenario,
+        policies,
+        implementations: request.implementations.clone(),
+        seeds: request.seeds.clone(),
+    };
+    let bar = progress_bar(runs.saturating_mul(pairs as u64), "runs");
+    let tick = || bar.inc(1);
+    let comparison = crate::compare::compare(&comparison_request, &tick);
+    bar.finish_and_clear();
+    let comparison = comparison?;
+    let text = match request.format {
+        CompareFormat::Table => crate::compare::render_table(&comparison),
+        CompareFormat::Json => crate::compare::render_json(&comparison),
+        CompareFormat::Csv => crate::compare::render_csv(&comparison),
+    };
+    out.write_all(text.as_bytes()).map_err(io_failed)?;
+    if let Some(path) = &request.plot {
+        crate::compare::plot_svg(&comparison, path).map_err(Failure::BadInput)?;
+        writeln!(err, "plot written to {}", path.display()).map_err(io_failed)?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn shrink_command(
+    file: &Path,
+    invariant: Option<&str>,
+    seed: Option<u64>,
+    implementation: Option<String>,
+    path: Option<&Path>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Failure> {
+    let scenario = scenario::load(file).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let overrides = Overrides {
+        seed,
+        implementation,
+        policy: None,
+    };
+    let scenario = scenario.with_overrides(&overrides)?;
+    let invariant = match invariant {
+        Some(name) => name.to_owned(),
+        None => match crate::shrink::default_invariant(&scenario)? {
+            Some(name) => name.to_owned(),
+            None => {
+                return Err(Failure::BadInput(format!(
+                    "{} violates no invariant with seed {}: nothing to shrink",
+                    file.display(),
+                    scenario.config.seed
+                )));
+            }
+        },
+    };
+    writeln!(
+        err,
+        "shrinking {} (seed {}) while `{invariant}` stays violated",
+        file.display(),
+        scenario.config.seed
+    )
+    .map_err(io_failed)?;
+    let spinner = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let seen = |s: &scenario::Scenario| {
+        spinner.set_message(format!(
+            "{} members, {} events, {} messages/member/h, {}",
+            s.config.members,
+            s.config.actions.len(),
+            s.config.messages_per_member_per_hour,
+            crate::policy::format_duration(s.config.duration)
+        ));
+        spinner.tick();
+    };
+    let shrunk = crate::shrink::shrink(&scenario, &invariant, &seen);
+    spinner.finish_and_clear();
+    let shrunk = shrunk?;
+    let text = shrunk.scenario.to_toml();
+    match path {
+        Some(path) => write_file(path, "shrunk scenario", &text)?,
+        None => out.write_all(text.as_bytes()).map_err(io_failed)?,
+    }
+    let c = &shrunk.scenario.config;
+    writeln!(
+        err,
+        "shrunk in {} runs{}: {} → {} members, {} → {} events; check it with `sksim run {}`",
+        shrunk.runs,
+        if shrunk.budget_exhausted {
+            " (run budget spent; the result may shrink further if you shrink it again)"
+        } else {
+            ""
+        },
+        scenario.config.members,
+        c.members,
+        scenario.config.actions.len(),
+        c.actions.len(),
+        path.map_or_else(|| "FILE".to_owned(), |p| p.display().to_string())
+    )
+    .map_err(io_failed)?;
+    Ok(EXIT_OK)
+}
+
+/// The file a shard's result is written to.
+fn sweep_result_path(dir: &Path, result: &crate::sweep::SweepResult) -> PathBuf {
+    let (index, count) = result.shard;
+    dir.join(format!(
+        "sweep-{}-{}-shard-{index}-of-{count}.json",
+        result.seeds.0, result.seeds.1
+    ))
+}
+
+/// Prints a sweep's (or a merge's) failures and summary; returns the exit status.
+fn report_sweep(result: &crate::sweep::SweepResult, out: &mut dyn Write) -> Result<u8, Failure> {
+    let failures: Vec<_> = result.failures().collect();
+    for run in &failures {
+        writeln!(
+            out,
+            "seed {}: unexpected {} (violated: {})\n  reproduce: {}",
+            run.seed,
+            run.unexpected.join(", "),
+            run.violated.join(", "),
+            result.reproduction(run)
+        )
+        .map_err(io_failed)?;
+    }
+    let violated_as_documented = result
+        .runs
+        .iter()
+        .filter(|r| !r.violated.is_empty() && r.unexpected.is_empty())
+        .count();
+    writeln!(
+        out,
+        "{} seeds of {}..{} (shard {}/{}) on {}: {} failed, {} violated only what the implementation is documented to \
+         violate, {} violated nothing",
+        result.runs.len(),
+        result.seeds.0,
+        result.seeds.1,
+        result.shard.0,
+        result.shard.1,
+        result.implementation,
+        failures.len(),
+        violated_as_documented,
+        result.runs.len() - failures.len() - violated_as_documented
+    )
+    .map_err(io_failed)?;
+    Ok(if failures.is_empty() {
+        EXIT_OK
+    } else {
+        EXIT_EXPECTATION
+    })
+}
+
+fn sweep_command(
+    seeds: std::ops::Range<u64>,
+    shard: crate::sweep::Shard,
+    implementation: Option<String>,
+    budget: &str,
+    dir: &Path,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Failure> {
+    let budget_us =
+        crate::policy::parse_duration(budget).map_err(|e| Failure::BadInput(format!("--budget: {e}")))?;
+    let request = crate::sweep::SweepRequest {
+        seeds: seeds.clone(),
+        shard,
+        implementation,
+        budget_us,
+    };
+    let total = shard.seeds(seeds).count() as u64;
+    writeln!(
+        err,
+        "sweeping {total} seeds (shard {shard}) into {}",
+        dir.display()
+    )
+    .map_err(io_failed)?;
+    let bar = progress_bar(total, "seeds");
+    let tick = || bar.inc(1);
+    let result = crate::sweep::sweep(&request, &tick);
+    bar.finish_and_clear();
+    let result = result?;
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Failure::BadInput(format!("could not create {}: {e}", dir.display())))?;
+    for run in result.failures() {
+        let scenario = result.scenario(run).map_err(Failure::Harness)?;
+        let path = crate::sweep::write_failure(dir, &scenario)
+            .map_err(|e| Failure::BadInput(format!("could not write into {}: {e}", dir.display())))?;
+        writeln!(err, "wrote {}", path.display()).map_err(io_failed)?;
+    }
+    let json = serde_json::to_string_pretty(&result)
+        .map_err(|e| Failure::Harness(format!("could not serialise the result: {e}")))?;
+    let path = sweep_result_path(dir, &result);
+    write_file(&path, "sweep result", &format!("{json}\n"))?;
+    writeln!(err, "result written to {}", path.display()).map_err(io_failed)?;
+    report_sweep(&result, out)
+}
+
+fn merge_command(files: &[PathBuf], path: Option<&Path>, out: &mut dyn Write) -> Result<u8, Failure> {
+    let mut parts = Vec::with_capacity(files.len());
+    for file in files {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| Failure::BadInput(format!("could not read {}: {e}", file.display())))?;
+        let part: crate::sweep::SweepResult = serde_json::from_str(&text)
+            .map_err(|e| Failure::BadInput(format!("{}: not a sweep result: {e}", file.display())))?;
+        parts.push(part);
+    }
+    let merged = crate::sweep::merge(&parts).map_err(Failure::BadInput)?;
+    if let Some(path) = path {
+        let json = serde_json::to_string_pretty(&merged)
+            .map_err(|e| Failure::Harness(format!("could not serialise the result: {e}")))?;
+        write_file(path, "merged result", &format!("{json}\n"))?;
+    }
+    report_sweep(&merged, out)
+}
+
+fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let mut status = EXIT_OK;
+    for file in files {
+        match scenario::load(file) {
+            Ok(s) => writeln!(
+                out,
+                "{}: ok — {} ({}, {} members, {} events)",
+                file.display(),
+                s.name,
+                s.implementation,
+                s.config.members,
+                s.config.actions.len()
+            )
+            .map_err(io_failed)?,
+            Err(e) => {
+                writeln!(err, "{e}").map_err(io_failed)?;
+                status = EXIT_BAD_INPUT;
+            }
+        }
+    }
+    Ok(status)
+}
+
+/// Implementations `--impl` and scenario files accept, with one line each.
+pub const IMPLEMENTATIONS: [(&str, &str); 5] = [
+    (
+        "reference",
+        "the senderkeys state machine (libsignal's limits, every check before any state change); suite hardened",
+    ),
+    ("reference/<suite>", "the same, speaking another suite"),
+    (
+        "accord",
+        "model of Accord's design: signs iv‖ct only, one state per sender, pairwise distribution",
+    ),
+    (
+        "chatalot",
+        "model of Chatalot: keys on the server in plaintext, iteration-0 records for newcomers, plaintext fallback, unsigned",
+    ),
+    (
+        "p2p",
+        "model of the peer-to-peer sketch (seed 000): advances before verifying, no skip bound, forwards keys",
+    ),
+];
+
+/// Suites, with one line each.
+pub const SUITES: [(&str, &str); 5] = [
+    (
+        "accord",
+        "HMAC-SHA256 chain, AES-256-GCM, Ed25519 over iv‖ct, JSON envelope",
+    ),
+    (
+        "chatalot",
+        "HKDF-SHA256 chain, ChaCha20-Poly1305, unsigned, JSON envelope",
+    ),
+    ("p2p", "HMAC-SHA256 chain, AES-256-GCM, Ed25519 over ct, protobuf"),
+    (
+        "signal",
+        "libsignal's group cipher: AES-256-CBC, Ed25519 over the message (XEdDSA modelled)",
+    ),
+    (
+        "hardened",
+        "this project's: AES-256-GCM with the whole header as AAD, signature over every byte",
+    ),
+];
+
+/// Policy components, with one line each; combine them with `+`.
+pub const POLICIES: [(&str, &str); 5] = [
+    ("never", "nobody rotates"),
+    (
+        "on-removal",
+        "everyone rotates when a member is removed or leaves",
+    ),
+    ("on-membership-change", "everyone rotates on joins too"),
+    (
+        "every-messages:N",
+        "a sender rotates after N messages under one key",
+    ),
+    (
+        "every-time:T",
+        "a sender rotates once its key is T old (e.g. 24h)",
+    ),
+];
+
+/// Attacks, with one line each.
+pub const ATTACKS: [(&str, &str); 9] = [
+    (
+        "forge",
+        "the server: a random envelope in the target's name; an insider: a message written with its copy of the target's chain",
+    ),
+    ("tamper", "a captured envelope of the target with one bit flipped"),
+    (
+        "resplit",
+        "a captured envelope with a byte moved between nonce and ciphertext",
+    ),
+    ("replay", "the target's first envelope delivered again"),
+    (
+        "far-future",
+        "a captured envelope with its iteration moved 30,000 ahead",
+    ),
+    ("inject-plaintext", "plain text injected as the target's message"),
+    ("add-member", "the server adds a member it controls to the group"),
+    (
+        "stale-distribution",
+        "the server re-delivers the target's first distribution, then replays its first envelope",
+    ),
+    (
+        "forward-fake-key",
+        "an insider forwards a fake key in the target's name, then sends under it",
+    ),
+];
+
+/// Invariants, with one line each (the threat model's wording, shortened).
+pub const INVARIANT_DESCRIPTIONS: [(&str, &str); 10] = [
+    (
+        "post-removal-secrecy",
+        "a removed member decrypts nothing sent after its sender processed the removal",
+    ),
+    (
+        "forward-secrecy",
+        "a compromise decrypts nothing the victim had already consumed (its skipped-key cache aside)",
+    ),
+    ("join-secrecy", "a member decrypts nothing sent before it joined"),
+    (
+        "server-blindness",
+        "a curious or malicious server decrypts nothing and learns no chain key",
+    ),
+    (
+        "authenticity",
+        "no member accepts, as from S, a message S did not send",
+    ),
+    (
+        "replay-rejection",
+        "no member accepts the same (sender, key id, iteration) twice",
+    ),
+    (
+        "failure-atomicity",
+        "a rejected input leaves the state unchanged; the next genuine message still decrypts",
+    ),
+    (
+        "bounded-state",
+        "skipped-key cache within its bound; no message costs more than the maximum forward jump",
+    ),
+    ("no-crash", "the implementation never panics, whatever it is fed"),
+    (
+        "delivery",
+        "after faults stop, every member decrypts every message sent while it was a member",
+    ),
+];
+
+fn list(out: &mut dyn Write) -> Result<u8, Failure> {
+    debug_assert_eq!(INVARIANT_DESCRIPTIONS.map(|(n, _)| n), INVARIANTS);
+    let sections: [(&str, &[(&str, &str)]); 5] = [
+        ("implementations (--impl, `implementation`)", &IMPLEMENTATIONS),
+        ("suites (`suite`, reference/<suite>)", &SUITES),
+        ("policies (--policy, `policy`; combine with +)", &POLICIES),
+        ("attacks (`kind` of an attack event)", &ATTACKS),
+        ("invariants (`[expect]`)", &INVARIANT_DESCRIPTIONS),
+    ];
+    for (title, entries) in sections {
+        writeln!(out, "{title}:").map_err(io_failed)?;
+        let width = entries.iter().map(|(n, _)| n.len()).max().unwrap_or(0);
+        for (name, description) in entries {
+            writeln!(out, "  {name:<width$}  {description}").map_err(io_failed)?;
+        }
+        writeln!(out).map_err(io_failed)?;
+    }
+    Ok(EXIT_OK)
+}

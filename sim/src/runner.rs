@@ -1,0 +1,111 @@
+//! Running a scenario: command-line overrides, the engine run, and the judgement against the scenario's
+//! expectations. Every command (`run`, `compare`, `sweep`, `shrink`) and the scenario tests go through
+//! [`run_scenario`], so they cannot disagree about what a scenario gives.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::engine;
+use crate::policy::Policy;
+use crate::report::Report;
+use crate::scenario::{ImplementationSpec, Scenario};
+
+/// What the command line may change in a scenario.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Overrides {
+    /// `--seed`.
+    pub seed: Option<u64>,
+    /// `--impl`, as written (`reference`, `reference/signal`, `accord`, ...). A bare `reference` takes the
+    /// scenario's `suite`, if it names one.
+    pub implementation: Option<String>,
+    /// `--policy`.
+    pub policy: Option<Policy>,
+}
+
+impl Scenario {
+    /// This scenario with the overrides applied.
+    ///
+    /// # Errors
+    ///
+    /// [`RunError::BadInput`] if `--impl` names no implementation.
+    pub fn with_overrides(&self, overrides: &Overrides) -> Result<Scenario, RunError> {
+        let mut scenario = self.clone();
+        if let Some(seed) = overrides.seed {
+            scenario.config.seed = seed;
+        }
+        if let Some(text) = &overrides.implementation {
+            let parsed =
+                ImplementationSpec::parse(text).map_err(|e| RunError::BadInput(format!("--impl: {e}")))?;
+            scenario.implementation = match (parsed, self.suite) {
+                (ImplementationSpec::Reference(_), Some(suite)) if !text.contains('/') => {
+                    ImplementationSpec::Reference(suite)
+                }
+                (other, _) => other,
+            };
+        }
+        if let Some(policy) = overrides.policy {
+            scenario.config.policy = policy;
+        }
+        Ok(scenario)
+    }
+}
+
+/// Why a scenario could not be run. The command line maps these to exit statuses 2 and 3.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// The scenario asks for something the harness cannot do (exit status 2).
+    #[error("{0}")]
+    BadInput(String),
+    /// The harness itself failed — a bug in sksim, not in the implementation under test (exit status 3).
+    #[error("the harness failed: {0}")]
+    Harness(String),
+}
+
+/// What one run gave.
+#[derive(Clone, Debug)]
+pub struct Outcome {
+    /// The report.
+    pub report: Report,
+    /// The trace lines, if asked for.
+    pub trace: Option<Vec<String>>,
+    /// Where the verdicts contradict the scenario's expectations (empty: met).
+    pub mismatches: Vec<String>,
+}
+
+impl Outcome {
+    /// Whether every expectation was met.
+    pub fn expectations_met(&self) -> bool {
+        self.mismatches.is_empty()
+    }
+}
+
+/// Runs `scenario` as it stands (apply [`Scenario::with_overrides`] first) and judges it.
+///
+/// # Errors
+///
+/// [`RunError::BadInput`] when the implementation cannot be built or the configuration is refused;
+/// [`RunError::Harness`] when the engine itself panics (a panic inside an implementation is not one: the engine
+/// catches it and records `no-crash`).
+pub fn run_scenario(scenario: &Scenario, keep_trace: bool) -> Result<Outcome, RunError> {
+    let factory = scenario.implementation.factory().map_err(RunError::BadInput)?;
+    let mut config = scenario.config.clone();
+    config.keep_trace = keep_trace;
+    let result = catch_unwind(AssertUnwindSafe(|| engine::run(&config, factory.as_ref())));
+    let (report, trace) = match result {
+        Ok(Ok(done)) => done,
+        Ok(Err(refused)) => return Err(RunError::BadInput(refused.to_string())),
+        Err(panic) => {
+            let text = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "a panic without a message".to_owned());
+            return Err(RunError::Harness(text));
+        }
+    };
+    let mismatches = scenario.expect.check(&report);
+    Ok(Outcome {
+        report,
+        trace,
+        mismatches,
+    })
+}

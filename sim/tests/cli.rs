@@ -1,0 +1,672 @@
+//! The command line as a user meets it: exit statuses, what is printed where, the files it writes, and exact
+//! snapshots of the table and JSON reports of two small scenarios.
+
+use std::path::PathBuf;
+
+use expect_test::expect;
+use sksim::checkers::INVARIANTS;
+use sksim::cli::{
+    ATTACKS, EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_OK, IMPLEMENTATIONS, INVARIANT_DESCRIPTIONS, POLICIES,
+    SUITES, main_with,
+};
+
+/// Runs `sksim ARGS`; returns (status, stdout, stderr).
+fn sksim(args: &[&str]) -> (u8, String, String) {
+    let (mut out, mut err) = (Vec::new(), Vec::new());
+    let argv = std::iter::once("sksim").chain(args.iter().copied());
+    let status = main_with(argv, &mut out, &mut err);
+    let text = |b: Vec<u8>| String::from_utf8(b).expect("the command line prints UTF-8");
+    (status, text(out), text(err))
+}
+
+/// Writes a scenario file under the test's scratch directory; returns its path.
+fn scenario_file(name: &str, text: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    let path = dir.join(name);
+    std::fs::write(&path, text).expect("write scenario");
+    path
+}
+
+const HEALTHY: &str = r#"
+name = "healthy: a removal and a compromise"
+seed = 3
+duration = "20m"
+policy = "on-removal+every-messages:10"
+
+[group]
+members = 5
+
+[workload]
+messages_per_member_per_hour = 30
+
+[[event]]
+at = "5m"
+action = "remove"
+member = 4
+
+[[event]]
+at = "8m"
+action = "compromise"
+member = 1
+
+[expect]
+hold = ["post-removal-secrecy", "forward-secrecy", "authenticity", "delivery"]
+"#;
+
+const LEAKY: &str = r#"
+name = "leaky: chatalot shows a curious server everything"
+seed = 5
+duration = "10m"
+implementation = "chatalot"
+
+[group]
+members = 3
+
+[workload]
+messages_per_member_per_hour = 30
+
+[server]
+behaviour = "curious"
+
+[expect]
+hold = ["server-blindness"]
+"#;
+
+#[test]
+fn a_met_expectation_exits_0_and_prints_parameters_then_the_report() {
+    let path = scenario_file("healthy.toml", HEALTHY);
+    let file = path.to_str().expect("UTF-8 path");
+    let (status, out, err) = sksim(&["run", file]);
+    assert_eq!(status, EXIT_OK, "{out}{err}");
+    assert!(err.is_empty(), "{err}");
+    let report = out.replace(file, "FILE");
+    expect![[r#"
+        scenario       healthy: a removal and a compromise (FILE)
+        seed           3
+        implementation reference/hardened
+        policy         on-removal+every-messages:10
+        group          5 members, 30 messages per member per hour, 100-byte plaintexts
+        time           20m active + 10m quiet (virtual)
+        network        latency 20ms–400ms, drop 0%, duplicate 0%, reordering
+        server         honest
+        events         2 scripted
+
+        ┌──────────────────────┬────────────────┬────────────┬─────────────────────────────────────────────────┐
+        │ invariant            │ status         │ violations │ first                                           │
+        ├──────────────────────┼────────────────┼────────────┼─────────────────────────────────────────────────┤
+        │ post-removal-secrecy │ holds          │ 0          │                                                 │
+        │ forward-secrecy      │ holds          │ 0          │                                                 │
+        │ join-secrecy         │ not-applicable │ 0          │ no member joined                                │
+        │ server-blindness     │ not-applicable │ 0          │ the server is honest (reads nothing)            │
+        │ authenticity         │ holds          │ 0          │                                                 │
+        │ replay-rejection     │ holds          │ 0          │                                                 │
+        │ failure-atomicity    │ not-applicable │ 0          │ no input that must be rejected reached a member │
+        │ bounded-state        │ holds          │ 0          │                                                 │
+        │ no-crash             │ holds          │ 0          │                                                 │
+        │ delivery             │ holds          │ 0          │                                                 │
+        └──────────────────────┴────────────────┴────────────┴─────────────────────────────────────────────────┘
+        ┌──────────────────────────┬─────────────────────────────────────────┐
+        │ metric                   │ value                                   │
+        ├──────────────────────────┼─────────────────────────────────────────┤
+        │ envelopes sent           │ 46                                      │
+        │ deliveries               │ 151                                     │
+        │ decrypted                │ 151                                     │
+        │ rejected                 │ 0                                       │
+        │ lost by the network      │ 0                                       │
+        │ delivery ratio           │ 1.000000                                │
+        │ undecryptable            │ 0                                       │
+        │ distribution             │ 32 messages, 5632 bytes                 │
+        │ per rotation             │ 4 rotations; 3 messages, 528 bytes each │
+        │ skipped-key high water   │ 0                                       │
+        │ key requests             │ 0                                       │
+        │ attack inputs            │ 0 delivered, 0 accepted                 │
+        │ exposed after compromise │ 20                                      │
+        └──────────────────────────┴─────────────────────────────────────────┘
+        ┌────────────┬────────────────┬──────────────────────────┬───────────────┬────────────────────┬───────────┐
+        │ compromise │ at             │ exposed before (allowed) │ exposed after │ healed after       │ forgeries │
+        ├────────────┼────────────────┼──────────────────────────┼───────────────┼────────────────────┼───────────┤
+        │ m1 full    │ 0:08:00.000000 │ 0                        │ 20            │ not within the run │           │
+        └────────────┴────────────────┴──────────────────────────┴───────────────┴────────────────────┴───────────┘
+
+        the expectations of the scenario are met; trace 4db692915381623391e8cdde5de48d663767c00a67dd81b755fc9033e2a39df8
+    "#]]
+    .assert_eq(&report);
+}
+
+#[test]
+fn json_goes_to_stdout_alone_and_to_out() {
+    let path = scenario_file("leaky.toml", LEAKY);
+    let file = path.to_str().expect("UTF-8 path");
+    let json_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/leaky.json");
+    let out_arg = json_path.to_str().expect("UTF-8 path");
+    let (status, out, err) = sksim(&["run", file, "--format", "json", "--out", out_arg]);
+    assert_eq!(
+        status, EXIT_EXPECTATION,
+        "chatalot's server reads everything: {err}"
+    );
+    let parsed: serde_json::Value = serde_json::from_str(&out).expect("stdout is pure JSON");
+    assert_eq!(std::fs::read_to_string(&json_path).expect("--out written"), out);
+    assert!(err.contains("seed           5"), "parameters go to stderr: {err}");
+    assert!(err.contains("EXPECTATIONS NOT MET"), "{err}");
+    assert!(
+        err.contains(&format!("reproduce with: sksim run {file} --seed 5")),
+        "{err}"
+    );
+    for key in [
+        "scenario",
+        "seed",
+        "implementation",
+        "suite",
+        "policy",
+        "trace_hash",
+        "expectations_met",
+        "invariants",
+        "metrics",
+    ] {
+        assert!(parsed.get(key).is_some(), "the JSON report has `{key}`");
+    }
+    assert_eq!(parsed["expectations_met"], false);
+    let blindness = &parsed["invariants"][3];
+    assert_eq!(blindness["name"], "server-blindness");
+    assert_eq!(blindness["status"], "violated");
+    assert!(
+        blindness["first"]["detail"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty())
+    );
+    for metric in [
+        "envelopes_sent",
+        "deliveries",
+        "decrypted",
+        "rejected",
+        "distribution_messages",
+        "distribution_bytes",
+        "delivery_ratio",
+    ] {
+        assert!(parsed["metrics"].get(metric).is_some(), "metrics has `{metric}`");
+    }
+}
+
+#[test]
+fn the_table_report_is_exact() {
+    let path = scenario_file("leaky-table.toml", LEAKY);
+    let file = path.to_str().expect("UTF-8 path");
+    let (status, out, _) = sksim(&["run", file]);
+    assert_eq!(status, EXIT_EXPECTATION);
+    expect![[r#"
+        scenario       leaky: chatalot shows a curious server everything (FILE)
+        seed           5
+        implementation chatalot
+        policy         never
+        group          3 members, 30 messages per member per hour, 100-byte plaintexts
+        time           10m active + 10m quiet (virtual)
+        network        latency 20ms–400ms, drop 0%, duplicate 0%, reordering
+        server         curious
+        events         0 scripted
+
+        ┌──────────────────────┬────────────────┬────────────┬────────────────────────────────────────────────────────────┐
+        │ invariant            │ status         │ violations │ first                                                      │
+        ├──────────────────────┼────────────────┼────────────┼────────────────────────────────────────────────────────────┤
+        │ post-removal-secrecy │ not-applicable │ 0          │ no member was removed or left                              │
+        │ forward-secrecy      │ not-applicable │ 0          │ no member's full state was compromised                     │
+        │ join-secrecy         │ not-applicable │ 0          │ no member joined                                           │
+        │ server-blindness     │ VIOLATED       │ 13         │ 0:00:32.690100 #10: the server decrypted message 0 from m1 │
+        │ authenticity         │ holds          │ 0          │                                                            │
+        │ replay-rejection     │ holds          │ 0          │                                                            │
+        │ failure-atomicity    │ not-applicable │ 0          │ no input that must be rejected reached a member            │
+        │ bounded-state        │ holds          │ 0          │                                                            │
+        │ no-crash             │ holds          │ 0          │                                                            │
+        │ delivery             │ holds          │ 0          │                                                            │
+        └──────────────────────┴────────────────┴────────────┴────────────────────────────────────────────────────────────┘
+        ┌──────────────────────────┬───────────────────────────────────────┐
+        │ metric                   │ value                                 │
+        ├──────────────────────────┼───────────────────────────────────────┤
+        │ envelopes sent           │ 13                                    │
+        │ deliveries               │ 26                                    │
+        │ decrypted                │ 26                                    │
+        │ rejected                 │ 0                                     │
+        │ lost by the network      │ 0                                     │
+        │ delivery ratio           │ 1.000000                              │
+        │ undecryptable            │ 0                                     │
+        │ distribution             │ 6 messages, 1126 bytes                │
+        │ per rotation             │ 0 rotations; 0 messages, 0 bytes each │
+        │ skipped-key high water   │ 0                                     │
+        │ key requests             │ 0                                     │
+        │ attack inputs            │ 0 delivered, 0 accepted               │
+        │ exposed after compromise │ 0                                     │
+        └──────────────────────────┴───────────────────────────────────────┘
+
+        EXPECTATIONS NOT MET:
+          - `server-blindness`: expected to hold, but it is violated (13 violations; the first at 32.690s: the server decrypted message 0 from m1)
+        reproduce with: sksim run FILE --seed 5
+    "#]].assert_eq(&out.replace(file, "FILE"));
+}
+
+#[test]
+fn the_json_report_is_exact() {
+    let path = scenario_file("healthy-json.toml", HEALTHY);
+    let file = path.to_str().expect("UTF-8 path");
+    let (status, out, _) = sksim(&["run", file, "--format", "json"]);
+    assert_eq!(status, EXIT_OK);
+    expect![[r#"
+        {
+          "scenario": "healthy: a removal and a compromise",
+          "seed": 3,
+          "implementation": "reference/hardened",
+          "suite": "hardened",
+          "policy": "on-removal+every-messages:10",
+          "trace_hash": "4db692915381623391e8cdde5de48d663767c00a67dd81b755fc9033e2a39df8",
+          "expectations_met": true,
+          "mismatches": [],
+          "invariants": [
+            {
+              "name": "post-removal-secrecy",
+              "status": "holds",
+              "violations": 0,
+              "first": null
+            },
+            {
+              "name": "forward-secrecy",
+              "status": "holds",
+              "violations": 0,
+              "first": null
+            },
+            {
+              "name": "join-secrecy",
+              "status": "not-applicable",
+              "violations": 0,
+              "first": null,
+              "note": "no member joined"
+            },
+            {
+              "name": "server-blindness",
+              "status": "not-applicable",
+              "violations": 0,
+              "first": null,
+              "note": "the server is honest (reads nothing)"
+            },
+            {
+              "name": "authenticity",
+              "status": "holds",
+              "violations": 0,
+              "first": null
+            },
+            {
+              "name": "replay-rejection",
+              "status": "holds",
+              "violations": 0,
+              "first": null
+            },
+            {
+              "name": "failure-atomicity",
+              "status": "not-applicable",
+              "violations": 0,
+              "first": null,
+              "note": "no input that must be rejected reached a member"
+            },
+            {
+              "name": "bounded-state",
+              "status": "holds",
+              "violations": 0,
+              "first": null
+            },
+            {
+              "name": "no-crash",
+              "status": "holds",
+              "violations": 0,
+              "first": null
+            },
+            {
+              "name": "delivery",
+              "status": "holds",
+              "violations": 0,
+              "first": null
+            }
+          ],
+          "metrics": {
+            "envelopes_sent": 46,
+            "deliveries": 151,
+            "decrypted": 151,
+            "rejected": 0,
+            "rejections": {},
+            "lost_by_network": 0,
+            "distribution_messages": 32,
+            "distribution_bytes": 5632,
+            "rotations": 4,
+            "distribution_messages_per_rotation": 3,
+            "distribution_bytes_per_rotation": 528,
+            "delivery_ratio": 1.0,
+            "undecryptable": {},
+            "skipped_keys_high_water": 0,
+            "key_requests": 0,
+            "exposed_after_compromise": 20,
+            "attack_inputs": 0,
+            "attack_accepted": 0,
+            "events": 241
+          },
+          "exposures": [
+            {
+              "member": 1,
+              "scope": "full",
+              "compromised_at_us": 480000000,
+              "before_allowed": 0,
+              "after": 20,
+              "after_by_sender": {
+                "0": 6,
+                "2": 8,
+                "3": 6
+              },
+              "window_us": 718897558,
+              "healing_us": null,
+              "insider": null,
+              "forgeries_attempted": 0,
+              "forgeries_accepted": 0,
+              "forgery_window_us": null
+            }
+          ]
+        }
+    "#]]
+    .assert_eq(&out);
+}
+
+#[test]
+fn overrides_change_the_run_and_the_reproduction_command_names_them() {
+    let path = scenario_file("override.toml", HEALTHY);
+    let file = path.to_str().expect("UTF-8 path");
+    let (status, out, _) = sksim(&[
+        "run", file, "--seed", "11", "--impl", "chatalot", "--policy", "never",
+    ]);
+    assert!(out.contains("seed           11"), "{out}");
+    assert!(out.contains("implementation chatalot"), "{out}");
+    assert!(out.contains("policy         never"), "{out}");
+    assert_eq!(
+        status, EXIT_EXPECTATION,
+        "under never, the removed member reads on: {out}"
+    );
+    assert!(
+        out.contains(&format!(
+            "reproduce with: sksim run {file} --seed 11 --impl 'chatalot' --policy 'never'"
+        )),
+        "{out}"
+    );
+}
+
+#[test]
+fn the_trace_file_has_one_line_per_event() {
+    let path = scenario_file("traced.toml", HEALTHY);
+    let file = path.to_str().expect("UTF-8 path");
+    let trace = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/traced.trace");
+    let (status, out, _) = sksim(&[
+        "run",
+        file,
+        "--format",
+        "json",
+        "--trace",
+        trace.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(status, EXIT_OK);
+    let parsed: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let lines = std::fs::read_to_string(&trace).expect("trace written");
+    assert_eq!(
+        lines.lines().count() as u64,
+        parsed["metrics"]["events"].as_u64().expect("events"),
+    );
+    assert!(
+        lines.lines().any(|l| l.contains("remove m4")),
+        "the removal is traced"
+    );
+}
+
+#[test]
+fn the_same_command_prints_the_same_bytes() {
+    let path = scenario_file("twice.toml", HEALTHY);
+    let file = path.to_str().expect("UTF-8 path");
+    assert_eq!(sksim(&["run", file]), sksim(&["run", file]));
+}
+
+#[test]
+fn bad_input_exits_2_with_a_precise_message() {
+    let bad = scenario_file(
+        "bad.toml",
+        "name = \"bad\"\n[group]\nmembers = 3\n[[event]]\nat = \"1m\"\naction = \"remvoe\"\nmember = 1\n",
+    );
+    let file = bad.to_str().expect("UTF-8 path");
+    let (status, out, err) = sksim(&["run", file]);
+    assert_eq!(status, EXIT_BAD_INPUT);
+    assert!(out.is_empty(), "nothing runs: {out}");
+    assert!(err.contains(&format!("{file}:6:10:")), "{err}");
+    assert!(err.contains("did you mean `remove`?"), "{err}");
+
+    let good = scenario_file("good.toml", HEALTHY);
+    let good = good.to_str().expect("UTF-8 path");
+    let cases: [(&[&str], &str); 5] = [
+        (&["run", good, "--policy", "evry-messages:3"], "--policy"),
+        (&["run", good, "--impl", "acord"], "did you mean `accord`?"),
+        (
+            &["run", good, "--impl", "external:./adapter"],
+            "not supported yet",
+        ),
+        (
+            &["run", "/nonexistent/scenario.toml"],
+            "/nonexistent/scenario.toml",
+        ),
+        (&["run", good, "--sed", "3"], "--sed"),
+    ];
+    for (args, needle) in cases {
+        let (status, _, err) = sksim(args);
+        assert_eq!(status, EXIT_BAD_INPUT, "{args:?}: {err}");
+        assert!(err.contains(needle), "{args:?}: {err}");
+    }
+}
+
+#[test]
+fn check_validates_without_running() {
+    let good = scenario_file("check-good.toml", HEALTHY);
+    let bad = scenario_file("check-bad.toml", "name = \"x\"\n[group]\nmembrs = 3\n");
+    let (status, out, err) = sksim(&[
+        "check",
+        good.to_str().expect("UTF-8"),
+        bad.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(status, EXIT_BAD_INPUT);
+    assert!(out.contains("ok — healthy: a removal and a compromise"), "{out}");
+    assert!(
+        err.contains("check-bad.toml:3:1:") && err.contains("did you mean `members`?"),
+        "{err}"
+    );
+}
+
+#[test]
+fn list_names_exactly_what_the_parsers_accept() {
+    let (status, out, _) = sksim(&["list"]);
+    assert_eq!(status, EXIT_OK);
+    assert_eq!(INVARIANT_DESCRIPTIONS.map(|(n, _)| n), INVARIANTS);
+    for (name, _) in IMPLEMENTATIONS {
+        let name = name.replace("<suite>", "signal");
+        sksim::scenario::ImplementationSpec::parse(&name).expect("listed implementations parse");
+    }
+    for (suite, _) in SUITES {
+        sksim::scenario::ImplementationSpec::parse(&format!("reference/{suite}"))
+            .expect("listed suites parse");
+    }
+    for (policy, _) in POLICIES {
+        let policy = policy.replace(":N", ":100").replace(":T", ":24h");
+        policy
+            .parse::<sksim::policy::Policy>()
+            .expect("listed policies parse");
+    }
+    for (kind, _) in ATTACKS {
+        let by = if kind == "forward-fake-key" {
+            "1"
+        } else {
+            "\"server\""
+        };
+        let text = format!(
+            "name = \"a\"\n[group]\nmembers = 3\n[[event]]\nat = \"1m\"\naction = \"attack\"\nkind = \"{kind}\"\nby = {by}\ntarget = 2\n"
+        );
+        sksim::scenario::parse("list.toml", &text).expect("listed attacks parse");
+        assert!(out.contains(kind));
+    }
+    assert!(out.contains("post-removal-secrecy"));
+}
+
+#[test]
+fn help_shows_an_example_for_every_command() {
+    for command in ["run", "compare", "shrink", "check", "list", "demo"] {
+        let (status, out, _) = sksim(&[command, "--help"]);
+        assert_eq!(status, EXIT_OK);
+        assert!(
+            out.contains(&format!("Example: `sksim {command}")),
+            "{command}: {out}"
+        );
+    }
+}
+
+/// The README shows the quickstart's real output, byte for byte.
+#[test]
+fn the_readme_shows_the_real_quickstart_output() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+    let marker = "<!-- quickstart-output: checked by `sim/tests/cli.rs` -->\n```text\n";
+    let start = readme
+        .find(marker)
+        .expect("the README marks the quickstart output")
+        + marker.len();
+    let shown = &readme[start..start + readme[start..].find("```\n").expect("closing fence")];
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/quickstart.toml");
+    let (status, out, _) = sksim(&["run", file]);
+    assert_eq!(status, EXIT_OK);
+    assert_eq!(
+        shown,
+        out.replace(file, "scenarios/quickstart.toml"),
+        "update the README's quickstart output (run `sksim run scenarios/quickstart.toml`)"
+    );
+}
+
+#[test]
+fn shrink_writes_a_minimal_scenario_that_runs_and_meets_its_expectation() {
+    let noisy = scenario_file(
+        "noisy.toml",
+        "name = \"noisy\"\nseed = 4\nduration = \"30m\"\npolicy = \"never\"\n[group]\nmembers = 8\n\
+         [workload]\nmessages_per_member_per_hour = 40\n[[event]]\nat = \"2m\"\naction = \"join\"\n\
+         [[event]]\nat = \"10m\"\naction = \"remove\"\nmember = 3\n",
+    );
+    let minimal = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/minimal.toml");
+    let (status, out, err) = sksim(&[
+        "shrink",
+        noisy.to_str().expect("UTF-8"),
+        "--out",
+        minimal.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(out.is_empty(), "with --out, nothing on stdout");
+    assert!(
+        err.contains("while `post-removal-secrecy` stays violated"),
+        "the default target: {err}"
+    );
+    let shrunk = sksim::scenario::load(&minimal).expect("the output is an ordinary scenario file");
+    assert_eq!(shrunk.config.actions.len(), 1);
+    assert_eq!(shrunk.expect.violated, ["post-removal-secrecy"]);
+    let (status, _, _) = sksim(&["run", minimal.to_str().expect("UTF-8")]);
+    assert_eq!(status, EXIT_OK, "the shrunk file's own expectation is met");
+
+    let healthy = scenario_file("shrink-healthy.toml", HEALTHY);
+    let (status, _, err) = sksim(&["shrink", healthy.to_str().expect("UTF-8")]);
+    assert_eq!(status, EXIT_BAD_INPUT);
+    assert!(err.contains("violates no invariant"), "{err}");
+}
+
+#[test]
+fn compare_prints_every_format_and_draws_the_plot() {
+    let file = scenario_file("compare.toml", HEALTHY);
+    let file = file.to_str().expect("UTF-8");
+    let plot = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/compare.svg");
+    let base = [
+        "compare",
+        file,
+        "--policy",
+        "never",
+        "--policy",
+        "on-removal",
+        "--seeds",
+        "0..3",
+    ];
+    let (status, table, err) = sksim(&[&base[..], &["--plot", plot.to_str().expect("UTF-8")]].concat());
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(table.contains("never") && table.contains("on-removal"), "{table}");
+    assert!(err.contains("(6 runs)"), "{err}");
+    let svg = std::fs::read_to_string(&plot).expect("plot written");
+    assert!(svg.starts_with("<svg") && svg.contains("on-removal"));
+    let (_, json, _) = sksim(&[&base[..], &["--format", "json"]].concat());
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(parsed["rows"].as_array().map(Vec::len), Some(2));
+    let (_, csv, _) = sksim(&[&base[..], &["--format", "csv"]].concat());
+    assert!(
+        csv.starts_with("policy,implementation,kind,name,runs,samples,mean,p50,p95,min,max"),
+        "{csv}"
+    );
+
+    for (seeds, needle) in [
+        ("3..3", "the range is empty"),
+        ("a..3", "not a whole number"),
+        ("3", "like `0..1000`"),
+    ] {
+        let (status, _, err) = sksim(&["compare", file, "--seeds", seeds]);
+        assert_eq!(status, EXIT_BAD_INPUT, "{seeds}");
+        assert!(err.contains(needle), "{seeds}: {err}");
+    }
+}
+
+/// What the README's "Scaling out" examples do, locally: N shards, then a merge, equal the unsharded sweep.
+#[test]
+fn sharded_sweeps_merge_into_the_unsharded_sweep() {
+    let root = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/sweep");
+    let _ = std::fs::remove_dir_all(&root);
+    let whole = root.join("whole");
+    let (status, summary, err) = sksim(&[
+        "sweep",
+        "--seeds",
+        "0..6",
+        "--budget",
+        "5m",
+        "--out",
+        whole.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(
+        status, EXIT_OK,
+        "reference/hardened has no unexpected violation: {summary}{err}"
+    );
+    let mut shard_files = Vec::new();
+    for index in 0..3 {
+        let dir = root.join(format!("shard-{index}"));
+        let shard = format!("{index}/3");
+        let (status, _, err) = sksim(&[
+            "sweep",
+            "--seeds",
+            "0..6",
+            "--shard",
+            &shard,
+            "--budget",
+            "5m",
+            "--out",
+            dir.to_str().expect("UTF-8"),
+        ]);
+        assert_eq!(status, EXIT_OK, "{err}");
+        shard_files.push(dir.join(format!("sweep-0-6-shard-{index}-of-3.json")));
+    }
+    let merged = root.join("merged.json");
+    let mut args = vec!["merge".to_owned()];
+    args.extend(shard_files.iter().map(|p| p.to_str().expect("UTF-8").to_owned()));
+    args.extend(["--out".to_owned(), merged.to_str().expect("UTF-8").to_owned()]);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (status, merged_summary, err) = sksim(&args);
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert_eq!(merged_summary, summary, "the merged summary is the unsharded one");
+    let read = |p: PathBuf| std::fs::read_to_string(p).expect("result written");
+    assert_eq!(read(merged), read(whole.join("sweep-0-6-shard-0-of-1.json")));
+
+    let (status, _, err) = sksim(&args[..3]);
+    assert_eq!(status, EXIT_BAD_INPUT, "a missing shard is refused");
+    assert!(err.contains("shard"), "{err}");
+}

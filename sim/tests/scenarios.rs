@@ -1,0 +1,145 @@
+//! The scenario library (`scenarios/*.toml`): every file loads, runs, and gives the verdicts its `[expect]`
+//! table says. One assertion at the end lists every file whose expectations were not met, with the command that
+//! reproduces it, so a change that moves one verdict shows all the files it moved at once.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use sksim::runner::run_scenario;
+use sksim::scenario::{self, Scenario};
+
+/// The scenario folder, next to the crate.
+const SCENARIOS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+
+/// At least this many files: the quickstart, the three seed systems, weaknesses 1–15 with their twins, the
+/// libsignal edge cases and the policy comparison. Deleting the folder (or most of it) cannot pass.
+const FILES_MIN: usize = 40;
+
+/// The one file that relies on the default expectations (every applicable invariant holds).
+const QUICKSTART: &str = "quickstart.toml";
+
+/// Every `*.toml` in the folder, sorted by name.
+fn scenario_files() -> Vec<PathBuf> {
+    let entries = std::fs::read_dir(SCENARIOS).unwrap_or_else(|e| panic!("cannot read {SCENARIOS}: {e}"));
+    let mut files: Vec<PathBuf> = entries
+        .map(|entry| entry.expect("a readable directory entry").path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "toml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The file's name, as the reproduction command writes it.
+fn file_name(path: &Path) -> String {
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
+}
+
+fn load(path: &Path) -> Result<Scenario, String> {
+    scenario::load(path).map_err(|e| e.to_string())
+}
+
+/// One file's run: `None` if its expectations were met, else what went wrong and how to reproduce it.
+fn judge(path: &Path) -> (Option<String>, Duration) {
+    let started = Instant::now();
+    let name = file_name(path);
+    let failure = match load(path) {
+        Err(e) => Some(format!("{name}: does not load: {e}")),
+        Ok(s) => {
+            let command = format!("sksim run scenarios/{name} --seed {}", s.config.seed);
+            match run_scenario(&s, false) {
+                Err(e) => Some(format!("{name}: does not run: {e}\n    reproduce: {command}")),
+                Ok(outcome) if outcome.expectations_met() => None,
+                Ok(outcome) => Some(format!(
+                    "{name}: {} expectation(s) not met\n    reproduce: {command}\n    - {}",
+                    outcome.mismatches.len(),
+                    outcome.mismatches.join("\n    - ")
+                )),
+            }
+        }
+    };
+    (failure, started.elapsed())
+}
+
+#[test]
+fn every_scenario_meets_its_expectations() {
+    let files = scenario_files();
+    assert!(
+        files.len() >= FILES_MIN,
+        "{SCENARIOS} holds {} scenario files; the library has at least {FILES_MIN}",
+        files.len()
+    );
+    // Sequential: the whole library runs in well under a minute in the test profile.
+    let results: Vec<(Option<String>, Duration)> = files.iter().map(|p| judge(p)).collect();
+    let slowest = files
+        .iter()
+        .zip(&results)
+        .max_by_key(|(_, (_, took))| *took)
+        .map(|(path, (_, took))| format!("{} ({took:.1?})", file_name(path)));
+    eprintln!(
+        "{} scenario files; slowest: {}",
+        files.len(),
+        slowest.unwrap_or_default()
+    );
+    let failures: Vec<&String> = results
+        .iter()
+        .filter_map(|(failure, _)| failure.as_ref())
+        .collect();
+    assert!(
+        failures.is_empty(),
+        "{} of {} scenario files do not give the verdicts they expect:\n\n{}",
+        failures.len(),
+        files.len(),
+        failures
+            .iter()
+            .map(|f| f.as_str())
+            .collect::<Vec<_>>()
+            .join("\n\n")
+    );
+}
+
+/// Every file says what it expects, except the quickstart, which relies on the default (every applicable
+/// invariant holds); and every file says what it shows.
+#[test]
+fn every_scenario_but_the_quickstart_has_an_explicit_expect_table() {
+    let files = scenario_files();
+    assert!(
+        files.iter().any(|p| file_name(p) == QUICKSTART),
+        "{QUICKSTART} is missing"
+    );
+    let mut problems = Vec::new();
+    for path in &files {
+        let name = file_name(path);
+        match load(path) {
+            Err(e) => problems.push(format!("{name}: does not load: {e}")),
+            Ok(s) => {
+                if name != QUICKSTART && !s.expect.explicit {
+                    problems.push(format!("{name}: no [expect] table"));
+                }
+                if name != QUICKSTART && s.expect.hold.is_empty() && s.expect.violated.is_empty() {
+                    problems.push(format!("{name}: an [expect] table that judges nothing"));
+                }
+                if s.description.as_deref().is_none_or(|d| d.trim().is_empty()) {
+                    problems.push(format!("{name}: no description"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// The same file and seed give the same run.
+#[test]
+fn the_quickstart_is_deterministic() {
+    let path = Path::new(SCENARIOS).join(QUICKSTART);
+    let s = load(&path).expect("the quickstart loads");
+    let hash = || {
+        run_scenario(&s, false)
+            .expect("the quickstart runs")
+            .report
+            .trace_hash
+    };
+    assert_eq!(hash(), hash());
+}
