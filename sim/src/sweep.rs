@@ -591,6 +591,8 @@ struct Effects {
     full_compromise_after_stale_distribution: bool,
     /// A full compromise after a departure.
     full_compromise_after_departure: bool,
+    /// A full compromise after a join.
+    full_compromise_after_join: bool,
 }
 
 fn effects(config: &SimConfig) -> Effects {
@@ -618,6 +620,7 @@ fn effects(config: &SimConfig) -> Effects {
                     effects.full_compromise = true;
                     effects.full_compromise_after_stale_distribution |= stale_seen;
                     effects.full_compromise_after_departure |= effects.departure;
+                    effects.full_compromise_after_join |= effects.join;
                 }
                 CompromiseScope::SigningKey => effects.signing_key_compromise = true,
             },
@@ -725,6 +728,12 @@ pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
         ImplementationSpec::Accord | ImplementationSpec::Chatalot | ImplementationSpec::P2p
     );
     if rewinds && effects.full_compromise_after_stale_distribution {
+        allowed.insert("forward-secrecy");
+    }
+    // The peer-to-peer sketch forwards its receiver copies to newcomers, and a member back from offline forwards
+    // copies that lag far behind; a newcomer that already holds a newer copy is rewound by the stale one, so a
+    // full compromise after a join opens messages it had already consumed (docs/verdicts.md).
+    if scenario.implementation == ImplementationSpec::P2p && effects.full_compromise_after_join {
         allowed.insert("forward-secrecy");
     }
     // Chatalot (docs/verdicts.md, "Beyond the targeted scenario"): a departure wipes every receiver state and the
