@@ -44,6 +44,36 @@ pub enum AttackKind {
     ForwardFakeKey,
 }
 
+impl AttackKind {
+    /// Every attack, in the order scenario files, `sksim list` and the sweep name them.
+    pub const ALL: [AttackKind; 9] = [
+        AttackKind::Forge,
+        AttackKind::Tamper,
+        AttackKind::Resplit,
+        AttackKind::Replay,
+        AttackKind::FarFuture,
+        AttackKind::InjectPlaintext,
+        AttackKind::AddMember,
+        AttackKind::StaleDistribution,
+        AttackKind::ForwardFakeKey,
+    ];
+
+    /// The name scenario files use (`kind = "far-future"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            AttackKind::Forge => "forge",
+            AttackKind::Tamper => "tamper",
+            AttackKind::Resplit => "resplit",
+            AttackKind::Replay => "replay",
+            AttackKind::FarFuture => "far-future",
+            AttackKind::InjectPlaintext => "inject-plaintext",
+            AttackKind::AddMember => "add-member",
+            AttackKind::StaleDistribution => "stale-distribution",
+            AttackKind::ForwardFakeKey => "forward-fake-key",
+        }
+    }
+}
+
 /// A parsed genuine envelope, in whichever format it is.
 enum Parsed {
     Accord(AccordEnvelope),

@@ -810,6 +810,10 @@ pub const INVARIANT_DESCRIPTIONS: [(&str, &str); 10] = [
 
 fn list(out: &mut dyn Write) -> Result<u8, Failure> {
     debug_assert_eq!(INVARIANT_DESCRIPTIONS.map(|(n, _)| n), INVARIANTS);
+    debug_assert_eq!(
+        ATTACKS.map(|(n, _)| n),
+        crate::attacks::AttackKind::ALL.map(|k| k.name())
+    );
     let sections: [(&str, &[(&str, &str)]); 5] = [
         ("implementations (--impl, `implementation`)", &IMPLEMENTATIONS),
         ("suites (`suite`, reference/<suite>)", &SUITES),

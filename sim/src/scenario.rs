@@ -225,17 +225,16 @@ const ACTIONS: [(&str, &[&str]); 10] = [
     ("attack", &["kind", "by", "target"]),
 ];
 
-const ATTACK_KINDS: [(&str, AttackKind); 9] = [
-    ("forge", AttackKind::Forge),
-    ("tamper", AttackKind::Tamper),
-    ("resplit", AttackKind::Resplit),
-    ("replay", AttackKind::Replay),
-    ("far-future", AttackKind::FarFuture),
-    ("inject-plaintext", AttackKind::InjectPlaintext),
-    ("add-member", AttackKind::AddMember),
-    ("stale-distribution", AttackKind::StaleDistribution),
-    ("forward-fake-key", AttackKind::ForwardFakeKey),
-];
+const ATTACK_KINDS: [(&str, AttackKind); 9] = {
+    let all = AttackKind::ALL;
+    let mut named = [("", AttackKind::Forge); 9];
+    let mut i = 0;
+    while i < all.len() {
+        named[i] = (all[i].name(), all[i]);
+        i += 1;
+    }
+    named
+};
 
 const SCOPES: [(&str, CompromiseScope); 2] = [
     ("full", CompromiseScope::Full),
@@ -1740,59 +1739,7 @@ mod to_toml_tests {
     use crate::network::NetworkConfig;
 
     /// The scenario issue's example, verbatim (comments included).
-    const EXAMPLE: &str = r#"name = "accord: removal while messages are in flight"   # required
-description = "free text"                               # optional
-seed = 7                                                # optional (default 0); --seed overrides
-duration = "2h"                                         # active phase, virtual time; a quiet phase follows
-implementation = "accord"        # reference | accord | chatalot | p2p | external:<command line> (later issue)
-suite = "hardened"               # reference only: accord | chatalot | p2p | signal | hardened
-policy = "on-removal+every-messages:100+every-time:24h"
-
-[group]
-members = 40
-
-[workload]
-messages_per_member_per_hour = 6   # random arrivals per member
-plaintext_bytes = 100
-
-[network]
-latency = ["20ms", "400ms"]
-drop = 0.01
-duplicate = 0.005
-reorder = true
-
-[server]
-behaviour = "honest"               # honest | curious | malicious
-
-[[event]]
-at = "10m"
-action = "join"                    # join | leave | remove | offline | online | send | rotate | compromise | attack
-count = 3                          # join: how many; send: how many messages
-[[event]]
-at = "30m"
-action = "remove"
-member = 3                         # members are numbered 0..members-1, joiners continue the numbering
-[[event]]
-at = "45m"
-action = "compromise"
-member = 7
-scope = "full"                     # full | signing-key
-[[event]]
-at = "50m"
-action = "offline"
-member = 9
-until = "70m"
-[[event]]
-at = "60m"
-action = "attack"
-kind = "replay"   # forge | tamper | resplit | replay | far-future | inject-plaintext | add-member | stale-distribution | forward-fake-key
-by = "server"     # "server" or a member number (insider)
-target = 4        # the member attacked or impersonated, where the kind needs one
-
-[expect]
-hold = ["post-removal-secrecy", "authenticity"]
-violated = ["server-blindness"]
-"#;
+    const EXAMPLE: &str = include_str!("../tests/data/issue-example.toml");
 
     /// `scenario` written and read back: equal, and writing it again gives the same text.
     #[track_caller]

@@ -108,17 +108,7 @@ pub const DELIVERIES_MAX: u64 = 60_000;
 pub const CHURN_DISTRIBUTIONS_MAX: u64 = 40_000;
 
 /// The attack kinds, in the order [`draw`] picks from.
-const ATTACK_KINDS: [AttackKind; 9] = [
-    AttackKind::Forge,
-    AttackKind::Tamper,
-    AttackKind::Resplit,
-    AttackKind::Replay,
-    AttackKind::FarFuture,
-    AttackKind::InjectPlaintext,
-    AttackKind::AddMember,
-    AttackKind::StaleDistribution,
-    AttackKind::ForwardFakeKey,
-];
+const ATTACK_KINDS: [AttackKind; 9] = AttackKind::ALL;
 
 // ---- shards ----
 

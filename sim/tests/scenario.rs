@@ -19,60 +19,8 @@ use sksim::scenario::{
 
 const MINUTE_US: u64 = 60_000_000;
 
-/// The issue's example, verbatim.
-const EXAMPLE: &str = r#"name = "accord: removal while messages are in flight"   # required
-description = "free text"                               # optional
-seed = 7                                                # optional (default 0); --seed overrides
-duration = "2h"                                         # active phase, virtual time; a quiet phase follows
-implementation = "accord"        # reference | accord | chatalot | p2p | external:<command line> (later issue)
-suite = "hardened"               # reference only: accord | chatalot | p2p | signal | hardened
-policy = "on-removal+every-messages:100+every-time:24h"
-
-[group]
-members = 40
-
-[workload]
-messages_per_member_per_hour = 6   # random arrivals per member
-plaintext_bytes = 100
-
-[network]
-latency = ["20ms", "400ms"]
-drop = 0.01
-duplicate = 0.005
-reorder = true
-
-[server]
-behaviour = "honest"               # honest | curious | malicious
-
-[[event]]
-at = "10m"
-action = "join"                    # join | leave | remove | offline | online | send | rotate | compromise | attack
-count = 3                          # join: how many; send: how many messages
-[[event]]
-at = "30m"
-action = "remove"
-member = 3                         # members are numbered 0..members-1, joiners continue the numbering
-[[event]]
-at = "45m"
-action = "compromise"
-member = 7
-scope = "full"                     # full | signing-key
-[[event]]
-at = "50m"
-action = "offline"
-member = 9
-until = "70m"
-[[event]]
-at = "60m"
-action = "attack"
-kind = "replay"   # forge | tamper | resplit | replay | far-future | inject-plaintext | add-member | stale-distribution | forward-fake-key
-by = "server"     # "server" or a member number (insider)
-target = 4        # the member attacked or impersonated, where the kind needs one
-
-[expect]
-hold = ["post-removal-secrecy", "authenticity"]
-violated = ["server-blindness"]
-"#;
+/// The issue's example, verbatim (shared with the parser's unit tests).
+const EXAMPLE: &str = include_str!("data/issue-example.toml");
 
 /// The example without its `suite` line (which only a `--impl reference` override would use); the error tests'
 /// line numbers count from it.

@@ -676,83 +676,23 @@ mod tests {
     use rand_core::SeedableRng;
 
     use super::*;
+    use crate::implementations::test_support::{Trio, budget, id};
 
-    fn id(name: &str) -> MemberId {
-        MemberId::new(name).expect("valid member id")
-    }
-
-    fn budget() -> WorkBudget {
-        WorkBudget::new(1_000_000)
-    }
-
-    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution.
-    struct Trio {
-        rng: ChaCha20Rng,
-        alice: Box<dyn Implementation>,
-        bob: Box<dyn Implementation>,
-        carol: Box<dyn Implementation>,
-        distribution: AccordDistribution,
-    }
-
-    fn trio(seed: u64) -> Trio {
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let group = GroupId::new("general").expect("valid group id");
-        let mut alice = Accord.create(&group, &id("alice"));
-        let mut bob = Accord.create(&group, &id("bob"));
-        let mut carol = Accord.create(&group, &id("carol"));
-        let bytes = alice.create_sender_key(&mut rng).expect("first key");
-        for member in [&mut bob, &mut carol] {
-            member
-                .process_distribution(&id("alice"), &bytes, &mut budget())
-                .expect("genuine distribution");
-        }
-        let distribution = AccordDistribution::parse(&bytes).expect("genuine distribution");
-        Trio {
-            rng,
-            alice,
-            bob,
-            carol,
-            distribution,
-        }
-    }
-
-    impl Trio {
-        /// Alice sends one message, which Bob and Carol both decrypt.
-        fn send_to_both(&mut self, plaintext: &[u8]) {
-            let envelope = self.alice.encrypt(&mut self.rng, plaintext).expect("encrypt");
-            for member in [&mut self.bob, &mut self.carol] {
-                let accepted = member.decrypt(&id("alice"), &envelope, &mut budget());
-                assert_eq!(accepted.expect("genuine message").plaintext, plaintext);
-            }
-        }
-
-        /// Carol forges `plaintext` as Alice, checking that it leaves her state as it was.
-        fn forge(
-            &self,
-            signing_key: Option<&[u8]>,
-            seed: u64,
-            plaintext: &[u8],
-        ) -> Result<Vec<u8>, Rejection> {
-            let before = self.carol.export();
-            let forged = self.carol.forge_as(
-                &id("alice"),
-                signing_key,
-                &mut ChaCha20Rng::seed_from_u64(seed),
-                plaintext,
-            );
-            assert_eq!(self.carol.export(), before, "forge_as changed the forger's state");
-            forged
-        }
+    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution, parsed.
+    fn trio(seed: u64) -> (Trio, AccordDistribution) {
+        let mut t = Trio::new(&Accord, seed);
+        let distribution = AccordDistribution::parse(&t.distribute()).expect("genuine distribution");
+        (t, distribution)
     }
 
     #[test]
     fn forge_with_the_stolen_signing_key_is_alices_next_message() {
-        let mut t = trio(1);
+        let (mut t, distribution) = trio(1);
         t.send_to_both(b"m0");
         let stolen = t.alice.signing_key().expect("Alice has a key");
         assert_eq!(stolen.len(), 32);
         let pair = SigningKeyPair::from_secret_bytes(stolen.as_slice().try_into().expect("32 bytes"));
-        assert_eq!(fingerprint(&pair.public().to_bytes()), t.distribution.key_id);
+        assert_eq!(fingerprint(&pair.public().to_bytes()), distribution.key_id);
         let forged = t.forge(Some(&stolen), 7, b"forged").expect("forge");
         // Byte for byte what Alice sends at that position with the same randomness.
         let genuine = t
@@ -761,7 +701,7 @@ mod tests {
             .expect("encrypt");
         assert_eq!(forged, genuine);
         let parsed = AccordEnvelope::parse(&forged).expect("an Accord envelope");
-        assert_eq!((parsed.key_id, parsed.iteration), (t.distribution.key_id, 1));
+        assert_eq!((parsed.key_id, parsed.iteration), (distribution.key_id, 1));
         let accepted = t
             .bob
             .decrypt(&id("alice"), &forged, &mut budget())
@@ -772,7 +712,7 @@ mod tests {
 
     #[test]
     fn forge_without_alices_signing_key_is_refused() {
-        let mut t = trio(2);
+        let (mut t, distribution) = trio(2);
         t.send_to_both(b"m0");
         let before = t.bob.export();
         // No key: Carol holds only Alice's public key, so she signs with a fresh key of her own.
@@ -781,7 +721,7 @@ mod tests {
         let wrong_key = t.forge(Some(&[7; 32]), 8, b"forged").expect("forge");
         for forged in [own_key, wrong_key] {
             let parsed = AccordEnvelope::parse(&forged).expect("an Accord envelope");
-            assert_eq!((parsed.key_id, parsed.iteration), (t.distribution.key_id, 1));
+            assert_eq!((parsed.key_id, parsed.iteration), (distribution.key_id, 1));
             let rejection = t.bob.decrypt(&id("alice"), &forged, &mut budget()).unwrap_err();
             assert_eq!(rejection.reason, "bad-signature", "{}", rejection.detail);
             assert_eq!(t.bob.export(), before);
@@ -790,7 +730,7 @@ mod tests {
 
     #[test]
     fn last_sent_is_the_position_on_the_wire() {
-        let mut t = trio(3);
+        let (mut t, distribution) = trio(3);
         assert_eq!(t.alice.last_sent(), None);
         assert_eq!(t.bob.last_sent(), None);
         t.alice.encrypt(&mut t.rng, b"m0").expect("encrypt");
@@ -804,7 +744,7 @@ mod tests {
                 iteration: parsed.iteration,
             })
         );
-        assert_eq!(parsed.key_id, t.distribution.key_id);
+        assert_eq!(parsed.key_id, distribution.key_id);
         // A rotation starts a key nothing was sent under yet.
         t.alice.create_sender_key(&mut t.rng).expect("rotation");
         assert_eq!(t.alice.last_sent(), None);
@@ -812,7 +752,7 @@ mod tests {
 
     #[test]
     fn forge_refuses_unknown_senders_and_malformed_keys() {
-        let t = trio(4);
+        let (t, _) = trio(4);
         let stolen = t.alice.signing_key().expect("Alice has a key");
         let mut rng = ChaCha20Rng::seed_from_u64(9);
         let unknown = t

@@ -594,86 +594,27 @@ mod tests {
     use rand_core::SeedableRng;
 
     use super::*;
+    use crate::implementations::test_support::{Trio, budget, id};
 
-    fn id(name: &str) -> MemberId {
-        MemberId::new(name).expect("valid member id")
+    /// Alice creates a key, which Bob and Carol both install; returns its distribution.
+    fn rotate(t: &mut Trio) -> ChatalotDistribution {
+        ChatalotDistribution::parse(&t.distribute()).expect("genuine distribution")
     }
 
-    fn budget() -> WorkBudget {
-        WorkBudget::new(1_000_000)
-    }
-
-    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution.
-    struct Trio {
-        rng: ChaCha20Rng,
-        alice: Box<dyn Implementation>,
-        bob: Box<dyn Implementation>,
-        carol: Box<dyn Implementation>,
-        /// Alice's last distribution.
-        distribution: Option<ChatalotDistribution>,
-    }
-
-    fn trio(seed: u64) -> Trio {
-        let group = GroupId::new("general").expect("valid group id");
-        let mut t = Trio {
-            rng: ChaCha20Rng::seed_from_u64(seed),
-            alice: Chatalot.create(&group, &id("alice")),
-            bob: Chatalot.create(&group, &id("bob")),
-            carol: Chatalot.create(&group, &id("carol")),
-            distribution: None,
-        };
-        t.rotate();
-        t
-    }
-
-    impl Trio {
-        /// Alice creates a key, which Bob and Carol both install; returns its distribution.
-        fn rotate(&mut self) -> &ChatalotDistribution {
-            let bytes = self.alice.create_sender_key(&mut self.rng).expect("key");
-            for member in [&mut self.bob, &mut self.carol] {
-                member
-                    .process_distribution(&id("alice"), &bytes, &mut budget())
-                    .expect("genuine distribution");
-            }
-            let distribution = ChatalotDistribution::parse(&bytes).expect("genuine distribution");
-            self.distribution.insert(distribution)
-        }
-
-        /// Alice's current key's chain id.
-        fn chain_id(&self) -> u32 {
-            self.distribution.as_ref().expect("Alice has a key").chain_id
-        }
-
-        /// Alice sends one message, which Bob and Carol both decrypt.
-        fn send_to_both(&mut self, plaintext: &[u8]) {
-            let envelope = self.alice.encrypt(&mut self.rng, plaintext).expect("encrypt");
-            for member in [&mut self.bob, &mut self.carol] {
-                let accepted = member.decrypt(&id("alice"), &envelope, &mut budget());
-                assert_eq!(accepted.expect("genuine message").plaintext, plaintext);
-            }
-        }
-
-        /// Carol forges `plaintext` as Alice, checking that it leaves her state as it was.
-        fn forge(&self, seed: u64, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
-            let before = self.carol.export();
-            let forged = self.carol.forge_as(
-                &id("alice"),
-                None,
-                &mut ChaCha20Rng::seed_from_u64(seed),
-                plaintext,
-            );
-            assert_eq!(self.carol.export(), before, "forge_as changed the forger's state");
-            forged
-        }
+    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution, parsed.
+    fn trio(seed: u64) -> (Trio, ChatalotDistribution) {
+        let mut t = Trio::new(&Chatalot, seed);
+        let distribution = rotate(&mut t);
+        (t, distribution)
     }
 
     /// Chatalot signs nothing: there is no key to steal, and Carol needs none (weakness 4).
     #[test]
     fn forge_without_any_key_is_alices_next_message() {
-        let mut t = trio(1);
+        let (mut t, distribution) = trio(1);
         t.send_to_both(b"m0");
         assert_eq!(t.alice.signing_key(), None);
-        let forged = t.forge(7, b"forged").expect("forge");
+        let forged = t.forge(None, 7, b"forged").expect("forge");
         // Byte for byte what Alice sends at that position with the same randomness.
         let genuine = t
             .alice
@@ -681,7 +622,7 @@ mod tests {
             .expect("encrypt");
         assert_eq!(forged, genuine);
         let parsed = ChatalotMessage::parse(&forged).expect("a Chatalot message");
-        assert_eq!((parsed.chain_id, parsed.iteration), (t.chain_id(), 1));
+        assert_eq!((parsed.chain_id, parsed.iteration), (distribution.chain_id, 1));
         // Decrypted, not the plaintext fallback (which would show the envelope's bytes).
         let accepted = t
             .bob
@@ -694,10 +635,9 @@ mod tests {
     /// After a rotation both of Alice's chains are held; the forge uses the newest, also from an imported clone.
     #[test]
     fn forge_uses_the_newest_state_of_the_sender() {
-        let mut t = trio(2);
-        let first = t.distribution.clone().expect("Alice has a key");
+        let (mut t, first) = trio(2);
         t.send_to_both(b"m0");
-        let second = t.rotate().chain_id;
+        let second = rotate(&mut t).chain_id;
         assert_ne!(first.chain_id, second);
         t.send_to_both(b"m1");
         t.send_to_both(b"m2");
@@ -713,21 +653,21 @@ mod tests {
         t.carol
             .process_distribution(&id("alice"), &first.encode(), &mut budget())
             .expect("record");
-        let forged = t.forge(7, b"forged").expect("forge");
+        let forged = t.forge(None, 7, b"forged").expect("forge");
         let parsed = ChatalotMessage::parse(&forged).expect("a Chatalot message");
         assert_eq!((parsed.chain_id, parsed.iteration), (first.chain_id, 0));
     }
 
     #[test]
     fn last_sent_is_the_position_on_the_wire() {
-        let mut t = trio(3);
+        let (mut t, distribution) = trio(3);
         assert_eq!(t.alice.last_sent(), None);
         assert_eq!(t.bob.last_sent(), None);
         t.alice.encrypt(&mut t.rng, b"m0").expect("encrypt");
         let second = t.alice.encrypt(&mut t.rng, b"m1").expect("encrypt");
         let parsed = ChatalotMessage::parse(&second).expect("a Chatalot message");
         assert_eq!(parsed.iteration, 1);
-        assert_eq!(parsed.chain_id, t.chain_id());
+        assert_eq!(parsed.chain_id, distribution.chain_id);
         assert_eq!(
             t.alice.last_sent(),
             Some(ChainPosition {
@@ -739,7 +679,7 @@ mod tests {
 
     #[test]
     fn forge_refuses_unknown_senders_and_any_key() {
-        let t = trio(4);
+        let (t, _) = trio(4);
         let mut rng = ChaCha20Rng::seed_from_u64(9);
         let unknown = t.carol.forge_as(&id("dave"), None, &mut rng, b"x").unwrap_err();
         assert_eq!(unknown.reason, "unknown-sender", "{}", unknown.detail);

@@ -502,84 +502,19 @@ mod tests {
     use rand_core::SeedableRng;
 
     use super::*;
+    use crate::implementations::test_support::{Trio, budget, id};
 
-    fn id(name: &str) -> MemberId {
-        MemberId::new(name).expect("valid member id")
-    }
-
-    fn budget() -> WorkBudget {
-        WorkBudget::new(1_000_000)
-    }
-
-    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution.
-    struct Trio {
-        rng: ChaCha20Rng,
-        alice: Box<dyn Implementation>,
-        bob: Box<dyn Implementation>,
-        carol: Box<dyn Implementation>,
-        /// The serialized key inside Alice's distribution.
-        record: P2pSenderKeyRecord,
-    }
-
-    fn trio(seed: u64) -> Trio {
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        let group = GroupId::new("general").expect("valid group id");
-        let mut alice = P2p.create(&group, &id("alice"));
-        let mut bob = P2p.create(&group, &id("bob"));
-        let mut carol = P2p.create(&group, &id("carol"));
-        let bytes = alice.create_sender_key(&mut rng).expect("first key");
-        for member in [&mut bob, &mut carol] {
-            member
-                .process_distribution(&id("alice"), &bytes, &mut budget())
-                .expect("genuine distribution");
-        }
-        let (_, record) = Instance::parse_distribution(&bytes).expect("genuine distribution");
-        Trio {
-            rng,
-            alice,
-            bob,
-            carol,
-            record,
-        }
-    }
-
-    impl Trio {
-        /// Alice sends one message, which Bob and Carol both decrypt.
-        fn send_to_both(&mut self, plaintext: &[u8]) {
-            let envelope = self.alice.encrypt(&mut self.rng, plaintext).expect("encrypt");
-            for member in [&mut self.bob, &mut self.carol] {
-                let accepted = member.decrypt(&id("alice"), &envelope, &mut budget());
-                assert_eq!(accepted.expect("genuine message").plaintext, plaintext);
-            }
-        }
-
-        /// Carol forges `plaintext` as Alice, checking that it leaves her state as it was.
-        fn forge(
-            &self,
-            signing_key: Option<&[u8]>,
-            seed: u64,
-            plaintext: &[u8],
-        ) -> Result<Vec<u8>, Rejection> {
-            let before = self.carol.export();
-            let forged = self.carol.forge_as(
-                &id("alice"),
-                signing_key,
-                &mut ChaCha20Rng::seed_from_u64(seed),
-                plaintext,
-            );
-            assert_eq!(self.carol.export(), before, "forge_as changed the forger's state");
-            forged
-        }
-
-        /// Bob decrypts an envelope relayed from Alice.
-        fn bob_decrypts(&mut self, envelope: &[u8]) -> Result<Accepted, Rejection> {
-            self.bob.decrypt(&id("alice"), envelope, &mut budget())
-        }
+    /// Alice with a key; Bob (honest) and Carol (the insider) holding Alice's distribution, and the serialized
+    /// key inside it.
+    fn trio(seed: u64) -> (Trio, P2pSenderKeyRecord) {
+        let mut t = Trio::new(&P2p, seed);
+        let (_, record) = Instance::parse_distribution(&t.distribute()).expect("genuine distribution");
+        (t, record)
     }
 
     #[test]
     fn forge_with_the_stolen_signing_key_is_alices_next_message() {
-        let mut t = trio(1);
+        let (mut t, _) = trio(1);
         t.send_to_both(b"m0");
         let stolen = t.alice.signing_key().expect("Alice has a key");
         assert_eq!(stolen.len(), 32);
@@ -601,10 +536,10 @@ mod tests {
     /// Weakness 12: the distribution hands Carol Alice's private signing key, so she needs nothing stolen.
     #[test]
     fn forge_without_a_stolen_key_uses_the_distributed_private_key() {
-        let mut t = trio(2);
+        let (mut t, record) = trio(2);
         t.send_to_both(b"m0");
         let stolen = t.alice.signing_key().expect("Alice has a key");
-        assert_eq!(t.record.signing_public_key.as_slice(), stolen.as_slice());
+        assert_eq!(record.signing_public_key.as_slice(), stolen.as_slice());
         // A key that is not Alice's is refused (by a copy of Bob: the refusal moves his chain, weakness 5).
         let wrong = t.forge(Some(&[7; 32]), 8, b"wrong").expect("forge");
         let mut bob_copy = P2p.import(&t.bob.export()).expect("import");
@@ -620,7 +555,7 @@ mod tests {
 
     #[test]
     fn last_sent_is_the_position_on_the_wire() {
-        let mut t = trio(3);
+        let (mut t, _) = trio(3);
         assert_eq!(t.alice.last_sent(), None);
         assert_eq!(t.bob.last_sent(), None);
         t.alice.encrypt(&mut t.rng, b"m0").expect("encrypt");
@@ -644,7 +579,7 @@ mod tests {
 
     #[test]
     fn forge_refuses_unknown_senders_and_malformed_keys() {
-        let t = trio(4);
+        let (t, _) = trio(4);
         let stolen = t.alice.signing_key().expect("Alice has a key");
         let mut rng = ChaCha20Rng::seed_from_u64(9);
         let unknown = t
