@@ -359,7 +359,14 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Format::Table => writeln!(out, "{parameters}").map_err(io_failed)?,
         Format::Json => write!(err, "{parameters}").map_err(io_failed)?,
     }
-    let outcome = run_scenario(&scenario, request.trace.is_some())?;
+    let spinner = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    spinner.set_message(format!("simulating {}", scenario.name));
+    // determinism: the spinner redraws on a timer thread, on stderr and only on a terminal; nothing it does
+    // reaches the run, its trace or its report.
+    spinner.enable_steady_tick(std::time::Duration::from_millis(200));
+    let outcome = run_scenario(&scenario, request.trace.is_some());
+    spinner.finish_and_clear();
+    let outcome = outcome?;
     let report = JsonReport::new(&scenario, &outcome);
     let json = report.to_json();
     match request.format {
