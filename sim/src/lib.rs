@@ -13,6 +13,7 @@ pub mod compare;
 pub mod config;
 pub mod demo;
 pub mod engine;
+pub mod fuzzing;
 pub mod ground_truth;
 pub mod implementation;
 pub mod implementations;
