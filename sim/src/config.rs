@@ -1,5 +1,5 @@
 //! What a run is asked to do: the group, the workload, the network, the policy, and the scripted events.
-//! (Scenario files map onto this; see the scenario issue.)
+//! Scenario files map onto this (`crate::scenario`).
 
 use senderkeys::GroupId;
 
