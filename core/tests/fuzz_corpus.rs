@@ -275,15 +275,30 @@ fn json_edges(seeds: &mut Seeds, genuine: &[u8]) {
     seeds.add("edge-invalid-utf8", invalid);
 }
 
-fn accord_envelope() -> Seeds {
+/// A JSON target's seeds shared by every format: the genuine messages (vectors included) or distributions,
+/// then the common and the JSON edge cases of the first of them.
+fn json_seeds(genuine: &Genuine, distribution: bool) -> Seeds {
     let mut seeds = Seeds::default();
+    let (kind, first) = if distribution {
+        for (name, data) in &genuine.distributions {
+            seeds.add(name.as_str(), data.as_slice());
+        }
+        ("distribution", genuine.distribution())
+    } else {
+        for (name, data) in genuine.vectors.iter().chain(&genuine.messages) {
+            seeds.add(name.as_str(), data.as_slice());
+        }
+        ("message", genuine.message())
+    };
+    common_edges(&mut seeds, None, kind, first);
+    json_edges(&mut seeds, first);
+    seeds
+}
+
+fn accord_envelope() -> Seeds {
     let genuine = Genuine::of(SuiteId::Accord);
-    for (name, data) in genuine.vectors.iter().chain(&genuine.messages) {
-        seeds.add(name.as_str(), data.as_slice());
-    }
+    let mut seeds = json_seeds(&genuine, false);
     let m = genuine.message();
-    common_edges(&mut seeds, None, "message", m);
-    json_edges(&mut seeds, m);
     let envelope = accord::AccordEnvelope::parse(m).expect("genuine envelope");
     seeds.add(
         "edge-iteration-max",
@@ -327,14 +342,9 @@ fn accord_envelope() -> Seeds {
 }
 
 fn accord_distribution() -> Seeds {
-    let mut seeds = Seeds::default();
     let genuine = Genuine::of(SuiteId::Accord);
-    for (name, data) in &genuine.distributions {
-        seeds.add(name.as_str(), data.as_slice());
-    }
+    let mut seeds = json_seeds(&genuine, true);
     let d = genuine.distribution();
-    common_edges(&mut seeds, None, "distribution", d);
-    json_edges(&mut seeds, d);
     let parsed = accord::AccordDistribution::parse(d).expect("genuine distribution");
     seeds.add(
         "edge-iteration-max",
@@ -389,14 +399,9 @@ fn zeros(n: usize) -> String {
 }
 
 fn chatalot_message() -> Seeds {
-    let mut seeds = Seeds::default();
     let genuine = Genuine::of(SuiteId::Chatalot);
-    for (name, data) in genuine.vectors.iter().chain(&genuine.messages) {
-        seeds.add(name.as_str(), data.as_slice());
-    }
+    let mut seeds = json_seeds(&genuine, false);
     let m = genuine.message();
-    common_edges(&mut seeds, None, "message", m);
-    json_edges(&mut seeds, m);
     let parsed = chatalot::ChatalotMessage::parse(m).expect("genuine message");
     seeds.add(
         "edge-iteration-max",
@@ -449,14 +454,9 @@ fn chatalot_message() -> Seeds {
 }
 
 fn chatalot_distribution() -> Seeds {
-    let mut seeds = Seeds::default();
     let genuine = Genuine::of(SuiteId::Chatalot);
-    for (name, data) in &genuine.distributions {
-        seeds.add(name.as_str(), data.as_slice());
-    }
+    let mut seeds = json_seeds(&genuine, true);
     let d = genuine.distribution();
-    common_edges(&mut seeds, None, "distribution", d);
-    json_edges(&mut seeds, d);
     let parsed = chatalot::ChatalotDistribution::parse(d).expect("genuine distribution");
     seeds.add(
         "edge-iteration-max",

@@ -23,11 +23,8 @@ pub struct Counts {
     pub keys_created: u64,
     /// Sender keys created to replace a member's previous key (policy, scripted, or on membership changes).
     pub rotations: u64,
-    /// Distribution messages sent (over pairwise channels, or through the server for server-plaintext designs).
-    pub distributions_sent: u64,
-    /// Their total size in bytes, as they travel (sealed, for pairwise channels).
-    pub distribution_bytes: u64,
-    /// Distribution messages and bytes by why they were sent.
+    /// Distribution messages and bytes, as they travel (sealed, for pairwise channels), by why they were sent; the
+    /// totals are in [`Report::distribution`].
     pub distributions_by_cause: BTreeMap<DistributionCause, Cost>,
     /// Key requests sent for envelopes that arrived before their key.
     pub key_requests: u64,

@@ -246,8 +246,13 @@ impl Sim<'_> {
         let rotations = self.counts.rotations;
         let distribution = DistributionCost {
             total: crate::report::Cost {
-                messages: self.counts.distributions_sent,
-                bytes: self.counts.distribution_bytes,
+                messages: self
+                    .counts
+                    .distributions_by_cause
+                    .values()
+                    .map(|c| c.messages)
+                    .sum(),
+                bytes: self.counts.distributions_by_cause.values().map(|c| c.bytes).sum(),
             },
             rotations,
             per_rotation: crate::report::Cost {

@@ -173,8 +173,6 @@ impl Sim<'_> {
             sealed
         };
         let bytes = wire.len() as u64;
-        self.counts.distributions_sent += 1;
-        self.counts.distribution_bytes += bytes;
         let cost = self.counts.distributions_by_cause.entry(cause).or_default();
         cost.messages += 1;
         cost.bytes += bytes;
