@@ -1,1 +1,7 @@
-//! Criterion benchmarks for the workspace; see `benches/core.rs`. Run with `cargo bench -p sksim-benches`.
+//! Criterion benchmarks for the workspace; see `benches/core.rs`. Run with `cargo bench -p sksim-benches`;
+//! `cargo test -p sksim-benches --benches` runs each benchmark once as a smoke test.
+//!
+//! Names are stable and hierarchical: `core/<suite>/<operation>` for the reference `GroupSession` of each
+//! suite (encrypt, decrypt in order, from the skipped-key cache and after forward jumps, distributions, and
+//! the sum of the raw primitive calls of one encrypt + decrypt), and `primitives/<name>` for the raw
+//! primitives, called through the same crates the suites use.

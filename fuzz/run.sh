@@ -6,17 +6,20 @@
 #   TARGET   targets to run (default: every target `cargo fuzz list` names)
 #
 # Environment:
+#   FUZZ_JOBS       how many targets fuzz at once (default: the number of cores); each still runs SECONDS
 #   FUZZ_TOOLCHAIN  rustup toolchain to build with, e.g. `nightly` (default: the current one)
 #   FUZZ_SANITIZER  cargo-fuzz sanitizer (default `none`, which works on stable; `address` needs nightly)
 #
-# Each target starts from a scratch copy of its committed seeds (fuzz/corpus/<target>/ plus
-# fuzz/regressions/<target>/) in fuzz/target/corpus-<target>/, so the committed corpus is never modified.
-# Crash inputs land in fuzz/artifacts/<target>/. Logs are in fuzz/target/fuzz-<target>.log.
+# Every target is built once first (`cargo fuzz build -O --debug-assertions`, the flags of
+# .clusterfuzzlite/build.sh, so the library's debug assertions and overflow checks are on). Each target starts
+# from a scratch copy of its committed seeds (fuzz/corpus/<target>/ plus fuzz/regressions/<target>/) in
+# fuzz/target/corpus-<target>/, so the committed corpus is never modified. Crash inputs land in
+# fuzz/artifacts/<target>/. Logs are in fuzz/target/fuzz-<target>.log.
 # Exits non-zero, naming the targets and artifacts, if any target crashed.
 set -euo pipefail
 
 usage() {
-    sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 fuzz_dir="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -40,12 +43,18 @@ if [[ "$seconds" -lt 1 ]]; then
     echo "run.sh: SECONDS must be at least 1" >&2
     exit 2
 fi
+jobs="${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 1)}"
+if ! [[ "$jobs" =~ ^[0-9]+$ ]] || [[ "$jobs" -lt 1 ]]; then
+    echo "run.sh: FUZZ_JOBS must be a positive number, got '$jobs'" >&2
+    exit 2
+fi
 
 toolchain=()
 if [[ -n "${FUZZ_TOOLCHAIN:-}" ]]; then
     toolchain=("+${FUZZ_TOOLCHAIN}")
 fi
 sanitizer="${FUZZ_SANITIZER:-none}"
+build_flags=(-O --debug-assertions --sanitizer "$sanitizer")
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "run.sh: cargo-fuzz not found; installing it (cargo install cargo-fuzz --locked)" >&2
@@ -69,15 +78,25 @@ for t in "${targets[@]}"; do
     fi
 done
 
+echo "=== building ${#targets[@]} target(s): cargo fuzz build ${build_flags[*]}" >&2
+if [[ ${#targets[@]} -eq ${#known[@]} ]]; then
+    cargo "${toolchain[@]}" fuzz build "${build_flags[@]}"
+else
+    for t in "${targets[@]}"; do
+        cargo "${toolchain[@]}" fuzz build "${build_flags[@]}" "$t"
+    done
+fi
+
 mkdir -p fuzz/target
-summary=()
-failed=()
-for t in "${targets[@]}"; do
-    scratch="fuzz/target/corpus-$t"
-    artifacts="fuzz/artifacts/$t"
-    log="fuzz/target/fuzz-$t.log"
-    rm -rf "$scratch"
-    mkdir -p "$scratch" "$artifacts"
+
+# Fuzzes one target; writes its summary line to fuzz/target/result-<target>.
+fuzz_one() {
+    local t="$1"
+    local scratch="fuzz/target/corpus-$t"
+    local log="fuzz/target/fuzz-$t.log"
+    local result="fuzz/target/result-$t"
+    rm -rf "$scratch" "$result"
+    mkdir -p "$scratch" "fuzz/artifacts/$t"
     if [[ -d "fuzz/corpus/$t" ]]; then
         cp -R "fuzz/corpus/$t/." "$scratch/"
     else
@@ -86,34 +105,60 @@ for t in "${targets[@]}"; do
     if [[ -d "fuzz/regressions/$t" ]]; then
         cp -R "fuzz/regressions/$t/." "$scratch/"
     fi
-
-    libfuzzer_args=("-max_total_time=$seconds" "-print_final_stats=1")
+    local libfuzzer_args=("-max_total_time=$seconds" "-print_final_stats=1")
     case "$t" in
         accord_* | chatalot_*) libfuzzer_args+=("-dict=$fuzz_dir/dict/json.dict") ;;
     esac
-
-    echo "=== $t: ${seconds}s from $(find "$scratch" -type f | wc -l | tr -d ' ') seed(s) ===" >&2
+    echo "=== $t: ${seconds}s from $(find "$scratch" -type f | wc -l | tr -d ' ') seed(s); log $log" >&2
+    local status=ok
     # cargo-fuzz keeps crash inputs in fuzz/artifacts/<target>/ by default.
-    if cargo "${toolchain[@]}" fuzz run --sanitizer "$sanitizer" "$t" "$scratch" -- "${libfuzzer_args[@]}" \
-        2>&1 | tee "$log"; then
-        status=ok
-    else
+    if ! cargo "${toolchain[@]}" fuzz run "${build_flags[@]}" "$t" "$scratch" -- "${libfuzzer_args[@]}" \
+        >"$log" 2>&1; then
         status=CRASHED
     fi
-
+    local execs rate cov corpus artifact
     execs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)"
     rate="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)"
     cov="$(grep -oE 'cov: [0-9]+' "$log" | tail -n 1 | sed 's/cov: //' || true)"
     corpus="$(find "$scratch" -type f | wc -l | tr -d ' ')"
-    summary+=("$(printf '%-24s %8s %12s %10s %6s %7s' "$t" "$status" "${execs:-?}" "${rate:-?}" "${cov:-?}" "$corpus")")
+    artifact=""
     if [[ "$status" != ok ]]; then
         artifact="$(sed -n 's/.*Test unit written to \(.*\)$/\1/p' "$log" | tail -n 1)"
-        failed+=("$t: ${artifact:-no artifact written; see $log}")
+        echo "=== $t CRASHED; the end of $log:" >&2
+        tail -n 40 "$log" >&2
+    fi
+    printf '%-24s %8s %12s %10s %6s %7s\t%s\n' "$t" "$status" "${execs:-?}" "${rate:-?}" "${cov:-?}" \
+        "$corpus" "${artifact:-see $log}" >"$result"
+}
+
+running=0
+for t in "${targets[@]}"; do
+    if [[ "$running" -ge "$jobs" ]]; then
+        wait -n || true
+        running=$((running - 1))
+    fi
+    fuzz_one "$t" &
+    running=$((running + 1))
+done
+wait
+
+summary=()
+failed=()
+for t in "${targets[@]}"; do
+    result="fuzz/target/result-$t"
+    if [[ ! -f "$result" ]]; then
+        failed+=("$t: run.sh did not finish it; see fuzz/target/fuzz-$t.log")
+        continue
+    fi
+    line="$(cut -f1 "$result")"
+    summary+=("$line")
+    if [[ "$(awk '{print $2}' <<<"$line")" != ok ]]; then
+        failed+=("$t: $(cut -f2 "$result")")
     fi
 done
 
 echo
-echo "Fuzzed ${seconds}s per target (sanitizer: $sanitizer):"
+echo "Fuzzed ${seconds}s per target, $jobs at a time (sanitizer: $sanitizer, debug assertions on):"
 printf '%-24s %8s %12s %10s %6s %7s\n' target status executions exec/s cov corpus
 printf '%s\n' "${summary[@]}"
 
@@ -121,6 +166,6 @@ if [[ ${#failed[@]} -gt 0 ]]; then
     echo
     echo "run.sh: ${#failed[@]} target(s) crashed:" >&2
     printf '  %s\n' "${failed[@]}" >&2
-    echo "Minimise with: cargo fuzz tmin <target> <artifact>; then see fuzz/README.md" >&2
+    echo "Minimise with: cargo fuzz tmin --sanitizer none <target> <artifact>; then see fuzz/README.md" >&2
     exit 1
 fi

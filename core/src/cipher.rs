@@ -45,6 +45,16 @@ impl Nonce {
 pub struct OpenFailed;
 
 impl Cipher {
+    /// Whether the cipher detects a wrong key or altered ciphertext itself (an AEAD). AES-CBC does not: under a
+    /// wrong key it yields garbage that passes the padding check about once in 256 tries, and Signal relies on
+    /// the message signature and the authenticated pairwise channel instead.
+    pub fn is_authenticated(&self) -> bool {
+        match self {
+            Cipher::Aes256Gcm | Cipher::ChaCha20Poly1305 => true,
+            Cipher::Aes256Cbc => false,
+        }
+    }
+
     /// The cipher's stable name, as written in the known-answer vectors.
     pub fn name(&self) -> &'static str {
         match self {

@@ -2,6 +2,15 @@
 //! them without libFuzzer. Each takes arbitrary bytes and panics only if the code under test is wrong: a parse
 //! that succeeds must re-encode to a value that parses equal, and where the format is canonical the bytes must
 //! round-trip exactly.
+//!
+//! With the `fuzzing` feature, [`receiver()`] (module [`mod@receiver`]) is the structured receiver target: a
+//! script of deliveries, forgeries, corruptions, distributions and rotations against one receiver, checking
+//! atomicity, bounds, authenticity, replay rejection and liveness after every step.
+
+#[cfg(feature = "fuzzing")]
+pub mod receiver;
+#[cfg(feature = "fuzzing")]
+pub use receiver::receiver;
 
 use crate::wire::{accord, chatalot, hardened, p2p, signal};
 

@@ -22,7 +22,7 @@ use senderkeys::{GroupId, MemberId, SuiteId, fuzzing};
 type Body = fn(&[u8]);
 
 /// Every fuzz target in `fuzz/fuzz_targets/`, with the body it runs.
-const TARGETS: [(&str, Body); 7] = [
+const TARGETS: [(&str, Body); 8] = [
     ("accord_envelope", fuzzing::accord_envelope),
     ("accord_distribution", fuzzing::accord_distribution),
     ("chatalot_message", fuzzing::chatalot_message),
@@ -30,6 +30,7 @@ const TARGETS: [(&str, Body); 7] = [
     ("p2p", fuzzing::p2p),
     ("signal", fuzzing::signal),
     ("hardened", fuzzing::hardened),
+    ("receiver", fuzzing::receiver),
 ];
 
 /// Bounds on the number of seed files per target: enough to cover each format, few enough to stay small.
@@ -736,6 +737,30 @@ fn hardened() -> Seeds {
     seeds
 }
 
+/// Lengths of the receiver target's random seeds: a few operations, a few dozen, and more than
+/// [`OPS_MAX`](fuzzing::receiver::OPS_MAX) (the rest is not decoded).
+const RECEIVER_SEED_LENGTHS: [usize; 4] = [24, 120, 400, 1_200];
+
+/// The structured receiver target's seeds: for each suite (the first byte picks it), seeded random scripts of
+/// several lengths — its operations decode from any bytes, so random bytes are scripts; libFuzzer takes it
+/// from there — plus the empty script. `receiver_seeds_cover_every_suite_and_operation` checks what they hold.
+fn receiver() -> Seeds {
+    use rand_core::{Rng, SeedableRng};
+    let mut seeds = Seeds::default();
+    seeds.add("empty", Vec::new());
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(SESSION_SEED);
+    for (index, suite) in SuiteId::ALL.into_iter().enumerate() {
+        let tag = u8::try_from(index).expect("five suites");
+        for len in RECEIVER_SEED_LENGTHS {
+            let mut data = vec![0u8; len];
+            rng.fill_bytes(&mut data);
+            data[0] = tag;
+            seeds.add(format!("{suite}-{len}"), data);
+        }
+    }
+    seeds
+}
+
 /// The seed corpus of every target, by target name.
 fn generate() -> BTreeMap<&'static str, Seeds> {
     let corpora = BTreeMap::from([
@@ -746,6 +771,7 @@ fn generate() -> BTreeMap<&'static str, Seeds> {
         ("p2p", p2p()),
         ("signal", signal()),
         ("hardened", hardened()),
+        ("receiver", receiver()),
     ]);
     assert!(
         corpora.len() == TARGETS.len() && TARGETS.iter().all(|(t, _)| corpora.contains_key(t)),
@@ -798,7 +824,7 @@ fn files_in(dir: &Path, problems: &mut Vec<String>) -> Vec<PathBuf> {
 }
 
 /// Targets whose bodies live in `sksim::fuzzing`; `sim/tests/fuzz_corpus.rs` replays their inputs.
-const SKSIM_TARGETS: [&str; 1] = ["scenario"];
+const SKSIM_TARGETS: [&str; 2] = ["scenario", "simulation"];
 
 /// Checks that every entry of `root` is a directory named after a known target (files in `allowed_files` aside).
 fn check_target_dirs(root: &Path, allowed_files: &[&str], problems: &mut Vec<String>) {
@@ -892,6 +918,59 @@ fn seed_generation_is_deterministic_and_panic_free() {
         }
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn receiver_seeds_cover_every_suite_and_operation() {
+    use fuzzing::receiver::{OPS_MAX, Script};
+    let seeds = receiver();
+    let mut suites = BTreeMap::new();
+    let mut operations = BTreeMap::new();
+    for data in seeds.0.values() {
+        let script = Script::decode(data);
+        assert!(
+            script.ops.len() <= OPS_MAX,
+            "{} operations decoded",
+            script.ops.len()
+        );
+        *suites.entry(script.suite.name()).or_insert(0) += 1;
+        for op in &script.ops {
+            let debug = format!("{op:?}");
+            let name = debug.split([' ', '{']).next().unwrap_or_default().to_owned();
+            *operations.entry(name).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(
+        suites.len(),
+        SuiteId::ALL.len(),
+        "every suite has seeds: {suites:?}"
+    );
+    let expected = [
+        "CorruptDistribution",
+        "Deliver",
+        "Distribute",
+        "FarFuture",
+        "FlipBit",
+        "Forge",
+        "Forget",
+        "Misattribute",
+        "Raw",
+        "Reshare",
+        "Resplit",
+        "Rotate",
+        "Send",
+        "Truncate",
+    ];
+    let missing: Vec<_> = expected
+        .iter()
+        .filter(|op| !operations.contains_key(**op))
+        .collect();
+    assert!(missing.is_empty(), "no seed holds {missing:?}: {operations:?}");
+    assert_eq!(
+        operations.len(),
+        expected.len(),
+        "an operation kind is not listed here: {operations:?}"
+    );
 }
 
 #[test]

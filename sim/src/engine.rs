@@ -10,7 +10,7 @@
 //! distributes to every member).
 
 use std::cmp::Reverse;
-use std::collections::{BTreeMap, BTreeSet, BinaryHeap, VecDeque};
+use std::collections::{BTreeMap, BinaryHeap, VecDeque};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::rc::Rc;
 
@@ -112,8 +112,10 @@ struct Member {
     held: Vec<Event>,
     /// Messages waiting for a sender key, oldest first. Invariant: at most `PENDING_ENVELOPES_MAX`.
     pending: VecDeque<usize>,
-    /// Senders asked for their key and not yet answered.
-    requested: BTreeSet<usize>,
+    /// Senders whose key this member waits for since an envelope from them was parked: `Some(due)` while the
+    /// request timer runs (the one live timer is the one due then; a timer due at another time is stale and does
+    /// nothing), `None` once the request went out and is not answered yet.
+    requested: BTreeMap<usize, Option<Micros>>,
     /// Per sender: key requests made since an envelope from it last decrypted.
     /// Invariant: at most `KEY_FETCH_ROUNDS_MAX` (plus one in the quiet phase).
     fetch_rounds: BTreeMap<usize, u32>,
@@ -324,7 +326,7 @@ impl<'a> Sim<'a> {
             online: true,
             held: Vec::new(),
             pending: VecDeque::new(),
-            requested: BTreeSet::new(),
+            requested: BTreeMap::new(),
             fetch_rounds: BTreeMap::new(),
             messages_under_key: 0,
             key_created_at: 0,

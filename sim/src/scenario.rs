@@ -96,7 +96,7 @@
 //! | `leave` | `member` | The member leaves voluntarily. |
 //! | `remove` | `member` | The member is removed. |
 //! | `offline` | `member`, `until` | The member goes offline until `until` (after `at`); the server holds what comes for it. |
-//! | `online` | `member` | The member comes back online. |
+//! | `online` | `member` | The member comes back online (a member cut off by a `partition` comes back only when the partition ends). |
 //! | `partition` | `members` (non-empty array of distinct member numbers), `until` | The members lose their link to the server until `until` (after `at`); they keep writing, and their messages leave when the link returns. |
 //! | `send` | `member`, `count` (1 to [`SEND_COUNT_MAX`], default 1) | The member sends `count` messages now. |
 //! | `rotate` | `member` | The member rotates its sender key now. |

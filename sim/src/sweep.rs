@@ -29,7 +29,7 @@
 //!
 //! | implementation | allowed in any scenario | allowed when the scenario can trigger it |
 //! |---|---|---|
-//! | `reference/<suite>` | nothing | `server-blindness` after an `add-member` attack (weakness 13); `authenticity` and `delivery` after a `signing-key` compromise in a signed suite (weakness 12) or an insider `forge` in an unsigned one (weakness 4); `post-removal-secrecy` after a departure under a policy without `on-removal` (weakness 9); `delivery` when one sender can make 5 keys while earlier ones are in flight (the 5 retained states per sender) |
+//! | `reference/<suite>` | nothing | `server-blindness` after an `add-member` attack (weakness 13); `authenticity` and `delivery` after a `signing-key` compromise in a signed suite (weakness 12) or an insider `forge` in an unsigned one (weakness 4); `post-removal-secrecy` after a departure under a policy without `on-removal` (weakness 9); `delivery` when one sender can make 5 keys while earlier ones are in flight, or 6 in two bursts (the 5 retained states per sender, retired in the order they were installed) |
 //! | `accord` | `replay-rejection`, `delivery` | as the reference (signed) |
 //! | `chatalot` | `join-secrecy`, `server-blindness`, `authenticity`, `replay-rejection`, `failure-atomicity`, `bounded-state`, `delivery` | `post-removal-secrecy` as the reference |
 //! | `p2p` | `authenticity`, `replay-rejection`, `failure-atomicity`, `bounded-state`, `delivery` | `join-secrecy` when someone joins; the rest as the reference (signed) |
@@ -778,6 +778,12 @@ pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
 /// every possible trigger of a rotation in the window: scripted rotations, membership changes under the policy,
 /// and the messages the sender may send there (scripted, plus twice the workload's expected number and two) when
 /// the policy rotates on messages or age.
+///
+/// A receiver retires keys in the order it *installed* them, not the order they were made: when a burst's keys
+/// arrive out of order, the burst's newest key (the one the sender goes on using) can be installed first, so the
+/// burst's other keys and every key of a later burst count against it. Hence also: two disjoint event windows of
+/// the same sender that together hold [`SENDER_STATES_MAX`](senderkeys::consts::SENDER_STATES_MAX) + 1 keys,
+/// however far apart (the key in use between them can stay in use that long).
 fn may_outrun_retained_states(config: &SimConfig) -> bool {
     let limit = u64::try_from(senderkeys::consts::SENDER_STATES_MAX).unwrap_or(u64::MAX);
     let spread = config
@@ -805,10 +811,29 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
             }),
     );
     let members = (0..config.members.saturating_add(joiners(config))).collect::<Vec<_>>();
-    windows.iter().any(|&(from, to, who)| {
+    if windows.iter().any(|&(from, to, who)| {
         who.unwrap_or(&members)
             .iter()
             .any(|&member| rotations_within(config, member, from, to) >= limit)
+    }) {
+        return true;
+    }
+    let events: Vec<(Micros, Micros)> = windows
+        .iter()
+        .filter(|(_, _, who)| who.is_none())
+        .map(|&(from, to, _)| (from, to))
+        .collect();
+    members.iter().any(|&member| {
+        let counts: Vec<(Micros, Micros, u64)> = events
+            .iter()
+            .map(|&(from, to)| (from, to, rotations_within(config, member, from, to)))
+            .collect();
+        counts.iter().any(|&(_, first_end, first)| {
+            counts
+                .iter()
+                .filter(|&&(second_start, _, _)| second_start > first_end)
+                .any(|&(_, _, second)| first.saturating_add(second) > limit)
+        })
     })
 }
 
@@ -1045,7 +1070,8 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
     } else {
         dice.log_uniform(1, RATE_MAX)
     };
-    config.messages_per_member_per_hour = u32::try_from(capped_rate(rate, members, duration)).unwrap_or(1);
+    config.messages_per_member_per_hour =
+        u32::try_from(capped_rate(rate, members, duration, DELIVERIES_MAX)).unwrap_or(1);
     if f.large_plaintexts {
         config.plaintext_bytes = usize::try_from(dice.log_uniform(12, 4_096)).unwrap_or(100);
     }
@@ -1146,9 +1172,16 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
         config,
         expect: Expectations::default(),
     };
-    let allowed = allowed(&scenario);
+    scenario.expect = expectations(&scenario);
+    scenario
+}
+
+/// A drawn scenario's `[expect]`: explicit, nothing must be violated, and every invariant that [`allowed`] does
+/// not allow and that can apply must hold. (`sksim::fuzzing::decode_simulation` gives its scenarios the same.)
+pub(crate) fn expectations(scenario: &Scenario) -> Expectations {
+    let allowed = allowed(scenario);
     let effects = effects(&scenario.config);
-    scenario.expect = Expectations {
+    Expectations {
         hold: INVARIANTS
             .iter()
             .copied()
@@ -1156,8 +1189,7 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
             .collect(),
         violated: Vec::new(),
         explicit: true,
-    };
-    scenario
+    }
 }
 
 /// The granularity of drawn times: whole minutes from 20 minutes on, whole seconds from a second on, else µs.
@@ -1171,16 +1203,16 @@ fn time_unit(duration: Micros) -> Micros {
     }
 }
 
-/// `rate`, lowered so that the workload's expected deliveries stay within [`DELIVERIES_MAX`] (at least 1 if it
-/// was).
-fn capped_rate(rate: u64, members: u64, duration: Micros) -> u64 {
+/// `rate`, lowered so that the workload's expected deliveries stay within `deliveries_max` (the draw's is
+/// [`DELIVERIES_MAX`]; at least 1 if it was).
+pub(crate) fn capped_rate(rate: u64, members: u64, duration: Micros, deliveries_max: u64) -> u64 {
     let per_message = u128::from(members) * u128::from(members.saturating_sub(1));
     let deliveries = u128::from(rate) * per_message * u128::from(duration) / u128::from(HOUR_US);
-    if deliveries <= u128::from(DELIVERIES_MAX) {
+    if deliveries <= u128::from(deliveries_max) {
         return rate;
     }
     let fitting =
-        u128::from(DELIVERIES_MAX) * u128::from(HOUR_US) / (per_message * u128::from(duration)).max(1);
+        u128::from(deliveries_max) * u128::from(HOUR_US) / (per_message * u128::from(duration)).max(1);
     u64::try_from(fitting).unwrap_or(rate).clamp(1, rate)
 }
 

@@ -191,8 +191,13 @@ impl Sim<'_> {
     }
 
     /// The member is back: the server hands it everything it held, in the order it arrived.
+    ///
+    /// A member cut off by a partition comes back when its link does, at the partition's `until` (an `online`
+    /// event or the quiet phase before then changes nothing): what it wrote while cut off leaves at that time, and
+    /// what it sends after must not overtake it.
     fn come_online(&mut self, member: usize) {
-        if !self.is_present(member) || self.members[member].online {
+        let m = &self.members[member];
+        if !self.is_present(member) || m.online || m.partition_until.is_some_and(|until| until > self.now) {
             return;
         }
         self.members[member].online = true;
@@ -203,9 +208,22 @@ impl Sim<'_> {
         for (arrival, event) in (first_arrival..).zip(held) {
             self.schedule(arrival, event);
         }
+        // What the server held may carry the keys the parked envelopes wait for: key requests wait out the latency
+        // from now (a timer that came due while the member was away asked nothing).
+        let due = self.now + self.request_wait();
+        let waiting: Vec<usize> = self.members[member]
+            .requested
+            .iter()
+            .filter(|(_, timer)| timer.is_some_and(|at| at < due))
+            .map(|(&owner, _)| owner)
+            .collect();
+        for owner in waiting {
+            self.arm_request_timer(member, owner, due);
+        }
     }
 
-    /// Faults stop, everyone comes back, and every member re-requests the keys its parked envelopes still need.
+    /// Faults stop, offline members come back (members cut off by a partition when its `until` comes), and every
+    /// member re-requests the keys its parked envelopes still need.
     pub(super) fn quiet_start(&mut self) {
         self.quiet = true;
         self.trace.record(self.now, format_args!("quiet"));
@@ -220,14 +238,10 @@ impl Sim<'_> {
             senders.dedup();
             // Like `park`: wait out the latency first, so a request's answer cannot overtake a distribution that
             // is still in flight (and install the key at a later iteration than the parked envelopes need).
-            let wait = 2 * self.config.network.latency_max.max(1);
+            let due = self.now + self.request_wait();
             for sender in senders {
-                if self.members[member].requested.insert(sender) {
-                    let timer = Event::RequestTimer {
-                        requester: member,
-                        owner: sender,
-                    };
-                    self.schedule(self.now + wait, timer);
+                if !self.members[member].requested.contains_key(&sender) {
+                    self.arm_request_timer(member, sender, due);
                 }
             }
         }

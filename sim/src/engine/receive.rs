@@ -8,6 +8,7 @@ use crate::checkers::Observation;
 use crate::config::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
 use crate::ground_truth;
 use crate::implementation::{Accepted, Transport, WorkBudget};
+use crate::policy::Micros;
 use crate::report::DistributionCause;
 use senderkeys::consts::FORWARD_JUMP_MAX;
 
@@ -187,22 +188,40 @@ impl Sim<'_> {
             member.pending.pop_front();
             self.counts.pending_overflow += 1;
         }
-        if member.requested.insert(sender) {
-            let wait = 2 * self.config.network.latency_max.max(1);
-            self.schedule(
-                self.now + wait,
-                Event::RequestTimer {
-                    requester: to,
-                    owner: sender,
-                },
-            );
+        if !member.requested.contains_key(&sender) {
+            let due = self.now + self.request_wait();
+            self.arm_request_timer(to, sender, due);
         }
+    }
+
+    /// How long a member waits before asking for a key it misses: twice the largest latency, so that a
+    /// distribution still in flight arrives first (an answer overtaking it would install the key at a later
+    /// iteration than the parked envelopes need, and they would be lost).
+    pub(super) fn request_wait(&self) -> Micros {
+        2 * self.config.network.latency_max.max(1)
+    }
+
+    /// Starts (or moves) `requester`'s timer for `owner`'s key, due at `due`; an earlier timer becomes stale.
+    pub(super) fn arm_request_timer(&mut self, requester: usize, owner: usize, due: Micros) {
+        self.members[requester].requested.insert(owner, Some(due));
+        self.schedule(due, Event::RequestTimer { requester, owner });
     }
 
     /// The wait is over: ask for the key if envelopes from `owner` are still parked — unless it was asked for
     /// [`KEY_FETCH_ROUNDS_MAX`] times already (one more in the quiet phase), in which case they are abandoned.
+    ///
+    /// A stale timer does nothing: the key it waited for arrived (or the timer was moved), and envelopes parked
+    /// since have a timer of their own that waits out the latency from their arrival. A member offline or cut off
+    /// does not ask now — what the server holds for it, perhaps the missing distribution, reaches it only after it
+    /// returns — and [`Sim::come_online`](super::Sim) starts the wait again when it does.
     pub(super) fn request_timer(&mut self, requester: usize, owner: usize) {
         let member = &self.members[requester];
+        if member.requested.get(&owner) != Some(&Some(self.now)) {
+            return; // stale
+        }
+        if !member.departed && !member.online {
+            return; // waits for the member's return
+        }
         let still_missing = member.pending.iter().any(|&m| self.messages[m].sender == owner);
         let rounds = member.fetch_rounds.get(&owner).copied().unwrap_or(0);
         if member.departed || !still_missing {
@@ -211,6 +230,7 @@ impl Sim<'_> {
             self.abandon(requester, owner);
         } else {
             *self.members[requester].fetch_rounds.entry(owner).or_default() += 1;
+            self.members[requester].requested.insert(owner, None);
             self.request_key(requester, owner, "still missing");
         }
     }
