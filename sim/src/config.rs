@@ -140,6 +140,53 @@ impl ServerBehaviour {
     }
 }
 
+/// Every action's name as scenario files write it, in [`Action`]'s order.
+pub const ACTION_NAMES: [&str; 10] = [
+    "join",
+    "leave",
+    "remove",
+    "offline",
+    "online",
+    "partition",
+    "send",
+    "rotate",
+    "compromise",
+    "attack",
+];
+
+impl Action {
+    /// The action's name as scenario files write it (one of [`ACTION_NAMES`]).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Action::Join { .. } => "join",
+            Action::Leave { .. } => "leave",
+            Action::Remove { .. } => "remove",
+            Action::Offline { .. } => "offline",
+            Action::Online { .. } => "online",
+            Action::Partition { .. } => "partition",
+            Action::Send { .. } => "send",
+            Action::Rotate { .. } => "rotate",
+            Action::Compromise { .. } => "compromise",
+            Action::Attack { .. } => "attack",
+        }
+    }
+}
+
+/// How many members `actions` add in total: joins, and the server's `add-member` attacks.
+pub fn members_added(actions: &[ScheduledAction]) -> usize {
+    actions
+        .iter()
+        .map(|scheduled| match scheduled.action {
+            Action::Join { count } => count,
+            Action::Attack {
+                kind: crate::attacks::AttackKind::AddMember,
+                ..
+            } => 1,
+            _ => 0,
+        })
+        .sum()
+}
+
 /// An action at a virtual time.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct ScheduledAction {

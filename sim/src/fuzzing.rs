@@ -146,18 +146,7 @@ pub const SIMULATION_SUITES: [SuiteId; 5] = [
 ];
 
 /// The event kinds a record's `kind` byte chooses from, named as scenario files name the actions.
-pub const SIMULATION_ACTION_KINDS: [&str; 10] = [
-    "join",
-    "leave",
-    "remove",
-    "offline",
-    "online",
-    "partition",
-    "send",
-    "rotate",
-    "compromise",
-    "attack",
-];
+pub const SIMULATION_ACTION_KINDS: [&str; 10] = crate::config::ACTION_NAMES;
 
 const SECOND: Micros = 1_000_000;
 const MILLISECOND: Micros = 1_000;

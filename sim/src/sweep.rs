@@ -810,7 +810,10 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
                 _ => None,
             }),
     );
-    let members = (0..config.members.saturating_add(joiners(config))).collect::<Vec<_>>();
+    let members = (0..config
+        .members
+        .saturating_add(crate::config::members_added(&config.actions)))
+        .collect::<Vec<_>>();
     if windows.iter().any(|&(from, to, who)| {
         who.unwrap_or(&members)
             .iter()
@@ -835,22 +838,6 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
                 .any(|&(_, _, second)| first.saturating_add(second) > limit)
         })
     })
-}
-
-/// Members added by joins and by the server, in total.
-fn joiners(config: &SimConfig) -> usize {
-    config
-        .actions
-        .iter()
-        .map(|scheduled| match scheduled.action {
-            Action::Join { count } => count,
-            Action::Attack {
-                kind: AttackKind::AddMember,
-                ..
-            } => 1,
-            _ => 0,
-        })
-        .sum()
 }
 
 /// An upper estimate of how many keys `member` can create in `[from, to]`.

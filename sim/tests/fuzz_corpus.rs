@@ -674,12 +674,12 @@ fn simulation_seeds_are_small_and_cover_every_suite_action_attack_and_policy() {
                 covered.insert(format!("network or workload: {what}"));
             }
         }
-        if config.members + joiners(&config.actions) == SIMULATION_MEMBERS_MAX {
+        if config.members + sksim::config::members_added(&config.actions) == SIMULATION_MEMBERS_MAX {
             covered.insert("a full group".to_owned());
         }
         for scheduled in &config.actions {
             let action = &scheduled.action;
-            covered.insert(format!("action {}", action_name(action)));
+            covered.insert(format!("action {}", action.name()));
             match action {
                 Action::Compromise { scope, insider, .. } => {
                     covered.insert(format!(
@@ -740,37 +740,6 @@ fn simulation_seeds_are_small_and_cover_every_suite_action_attack_and_policy() {
     assert!(missing.is_empty(), "the simulation seeds miss: {missing:?}");
 }
 
-/// An action's name in scenario files (and in `SIMULATION_ACTION_KINDS`).
-fn action_name(action: &Action) -> &'static str {
-    match action {
-        Action::Join { .. } => "join",
-        Action::Leave { .. } => "leave",
-        Action::Remove { .. } => "remove",
-        Action::Offline { .. } => "offline",
-        Action::Online { .. } => "online",
-        Action::Partition { .. } => "partition",
-        Action::Send { .. } => "send",
-        Action::Rotate { .. } => "rotate",
-        Action::Compromise { .. } => "compromise",
-        Action::Attack { .. } => "attack",
-    }
-}
-
-/// Members the actions add (joins and the server's `add-member`).
-fn joiners(actions: &[sksim::config::ScheduledAction]) -> usize {
-    actions
-        .iter()
-        .map(|s| match s.action {
-            Action::Join { count } => count,
-            Action::Attack {
-                kind: AttackKind::AddMember,
-                ..
-            } => 1,
-            _ => 0,
-        })
-        .sum()
-}
-
 /// Every input decodes to a small valid scenario, written and parsed back unchanged: the empty one, cut-off ones,
 /// and pseudo-random ones of many lengths (decoding only; the fuzzer and the corpus run them).
 #[test]
@@ -794,7 +763,7 @@ fn every_input_decodes_to_a_small_valid_scenario() {
         let config = &scenario.config;
         assert!((2..=6).contains(&config.members), "{data:?}");
         assert!(
-            config.members + joiners(&config.actions) <= SIMULATION_MEMBERS_MAX,
+            config.members + sksim::config::members_added(&config.actions) <= SIMULATION_MEMBERS_MAX,
             "{data:?}"
         );
         assert!(config.actions.len() <= SIMULATION_ACTIONS_MAX, "{data:?}");

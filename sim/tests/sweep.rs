@@ -51,22 +51,6 @@ fn unsharded() -> &'static SweepResult {
     })
 }
 
-/// A kind of scripted action, by name.
-fn action_kind(action: &Action) -> &'static str {
-    match action {
-        Action::Join { .. } => "join",
-        Action::Leave { .. } => "leave",
-        Action::Remove { .. } => "remove",
-        Action::Offline { .. } => "offline",
-        Action::Online { .. } => "online",
-        Action::Partition { .. } => "partition",
-        Action::Send { .. } => "send",
-        Action::Rotate { .. } => "rotate",
-        Action::Compromise { .. } => "compromise",
-        Action::Attack { .. } => "attack",
-    }
-}
-
 // ---- drawing ----
 
 #[test]
@@ -161,8 +145,8 @@ fn two_hundred_seeds_cover_every_feature() {
         let config = &scenario.config;
         let mut kinds = BTreeSet::new();
         for scheduled in &config.actions {
-            kinds.insert(action_kind(&scheduled.action));
-            seen.insert(action_kind(&scheduled.action).to_owned());
+            kinds.insert(scheduled.action.name());
+            seen.insert(scheduled.action.name().to_owned());
             match &scheduled.action {
                 Action::Attack { kind, by, .. } => {
                     let by = if *by == Attacker::Server {
@@ -201,16 +185,6 @@ fn two_hundred_seeds_cover_every_feature() {
         }
     }
     let mut expected: Vec<String> = [
-        "join",
-        "leave",
-        "remove",
-        "offline",
-        "online",
-        "partition",
-        "send",
-        "rotate",
-        "compromise",
-        "attack",
         "compromise Full insider=false",
         "compromise SigningKey insider=false",
         "compromise SigningKey insider=true",
@@ -232,6 +206,7 @@ fn two_hundred_seeds_cover_every_feature() {
     ]
     .map(str::to_owned)
     .to_vec();
+    expected.extend(sksim::config::ACTION_NAMES.map(str::to_owned));
     for kind in AttackKind::ALL {
         if kind != AttackKind::ForwardFakeKey {
             expected.push(format!("attack {kind:?} by server"));

@@ -374,6 +374,12 @@ impl Run {
         self.messages.push(made);
     }
 
+    /// Keeps an envelope the adversary or a sender just made, and delivers it unmodified at once.
+    fn record_and_deliver(&mut self, made: Made) -> Result<(), String> {
+        self.record(made.clone());
+        self.deliver(made.sender, &made.wire, Some(&made))
+    }
+
     fn apply(&mut self, op: &Op) -> Result<(), String> {
         match *op {
             Op::Send { sender, fill } => {
@@ -518,16 +524,14 @@ impl Run {
             .insider
             .forge_as(&self.ids[s], key.as_ref(), &mut self.rng, &plaintext)
             .map_err(|e| format!("the insider could not forge from a held chain: {e}"))?;
-        let made = Made {
+        self.record_and_deliver(Made {
             sender: s,
             key_id,
             iteration,
             plaintext,
             wire,
             author,
-        };
-        self.record(made.clone());
-        self.deliver(s, &made.wire, Some(&made))
+        })
     }
 
     fn far_future(&mut self, s: usize, jump: u64) -> Result<(), String> {
@@ -565,16 +569,14 @@ impl Run {
         } else {
             Author::Forger
         };
-        let made = Made {
+        self.record_and_deliver(Made {
             sender: s,
             key_id,
             iteration,
             plaintext,
             wire,
             author,
-        };
-        self.record(made.clone());
-        self.deliver(s, &made.wire, Some(&made))
+        })
     }
 
     /// Whether an unmodified entitled envelope must decrypt now (see the module documentation).
