@@ -42,7 +42,10 @@ echo "build.sh: cargo fuzz build ${flags[*]} (${#targets[@]} targets)" >&2
 cargo fuzz build "${flags[@]}"
 
 triple="$(rustc -vV | sed -n 's/^host: //p')"
-bin_dir="fuzz/target/$triple/release"
+# Where cargo put the binaries: fuzz/target unless CARGO_TARGET_DIR (or a cargo config) says otherwise.
+target_dir="$(cargo metadata --format-version 1 --no-deps --manifest-path fuzz/Cargo.toml |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+bin_dir="$target_dir/$triple/release"
 for t in "${targets[@]}"; do
     if [[ ! -x "$bin_dir/$t" ]]; then
         echo "build.sh: $bin_dir/$t was not built" >&2
