@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::checkers::INVARIANTS;
 use crate::output::{JsonReport, header};
+use crate::performance::Performance;
 use crate::policy::Policy;
 use crate::runner::{Overrides, RunError, run_scenario};
 use crate::scenario;
@@ -364,10 +365,14 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
     // determinism: the spinner redraws on a timer thread, on stderr and only on a terminal; nothing it does
     // reaches the run, its trace or its report.
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
-    let outcome = run_scenario(&scenario, request.trace.is_some());
+    let (outcome, performance) = Performance::measure(
+        || run_scenario(&scenario, request.trace.is_some()),
+        |outcome| outcome.as_ref().map_or(0, |o| o.report.counts.deliveries),
+    );
     spinner.finish_and_clear();
     let outcome = outcome?;
-    let report = JsonReport::new(&scenario, &outcome);
+    let mut report = JsonReport::new(&scenario, &outcome);
+    report.performance = Some(performance);
     let json = report.to_json();
     match request.format {
         Format::Table => write!(out, "{}", report.to_table()).map_err(io_failed)?,
@@ -379,6 +384,8 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
     if let (Some(path), Some(lines)) = (&request.trace, &outcome.trace) {
         write_file(path, "trace", &lines.concat())?;
     }
+    // Timings differ from run to run: on stderr, so that the table on stdout is the same bytes every time.
+    writeln!(err, "ran in {}", performance.summary()).map_err(io_failed)?;
     let summary: &mut dyn Write = match request.format {
         Format::Table => out,
         Format::Json => err,

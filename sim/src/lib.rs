@@ -19,6 +19,7 @@ pub mod implementation;
 pub mod implementations;
 pub mod network;
 pub mod output;
+pub mod performance;
 pub mod policy;
 pub mod report;
 pub mod rng;

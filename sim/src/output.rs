@@ -13,6 +13,7 @@ use tabled::{Table, Tabled};
 use crate::checkers::Verdict;
 use crate::config::CompromiseScope;
 use crate::engine::Exposure;
+use crate::performance::Performance;
 use crate::policy::{Micros, format_duration};
 use crate::runner::Outcome;
 use crate::scenario::{ImplementationSpec, Scenario};
@@ -42,6 +43,10 @@ pub struct JsonReport {
     pub metrics: Metrics,
     /// What each compromise exposed.
     pub exposures: Vec<Exposure>,
+    /// How fast the run went (`sksim run` only): the one part of a report that differs between runs of the same
+    /// scenario and seed. Not part of the trace or its hash.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub performance: Option<Performance>,
 }
 
 /// One invariant's verdict.
@@ -212,6 +217,7 @@ impl JsonReport {
             invariants,
             metrics,
             exposures: report.exposures.clone(),
+            performance: None,
         }
     }
 

@@ -19,6 +19,46 @@ fn sksim(args: &[&str]) -> (u8, String, String) {
     (status, text(out), text(err))
 }
 
+/// A `sksim run` JSON report without its `performance` section (the one part that differs between runs), after
+/// checking that the section is there, last, and holds every measurement.
+fn without_performance(json: &str) -> String {
+    let parsed: serde_json::Value = serde_json::from_str(json).expect("JSON");
+    let performance = &parsed["performance"];
+    for key in ["wall_time_us", "deliveries", "deliveries_per_second"] {
+        assert!(performance[key].is_u64(), "performance.{key} in {json}");
+    }
+    assert!(performance["deliveries"].as_u64() > Some(0), "{json}");
+    let at = json
+        .find(",\n  \"performance\": {")
+        .expect("performance is the last section");
+    assert!(
+        json[at..].ends_with("}\n}\n"),
+        "performance is the last section: {json}"
+    );
+    format!("{}\n}}\n", &json[..at])
+}
+
+/// Stderr of `sksim run` with the numbers of its `ran in ...` line replaced by letters.
+fn timing_masked(err: &str) -> String {
+    err.lines()
+        .map(|line| match line.strip_prefix("ran in ") {
+            Some(rest) => {
+                let numbers: Vec<&str> = rest
+                    .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == ','))
+                    .filter(|n| n.chars().any(|c| c.is_ascii_digit()))
+                    .collect();
+                assert!(numbers.len() >= 2, "a timing line has numbers: {line}");
+                let mut masked = rest.to_owned();
+                for (number, letter) in numbers.iter().zip(["S", "R", "M"]) {
+                    masked = masked.replacen(number, letter, 1);
+                }
+                format!("ran in {masked}\n")
+            }
+            None => format!("{line}\n"),
+        })
+        .collect()
+}
+
 /// Writes a scenario file under the test's scratch directory; returns its path.
 fn scenario_file(name: &str, text: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
@@ -79,7 +119,11 @@ fn a_met_expectation_exits_0_and_prints_parameters_then_the_report() {
     let file = path.to_str().expect("UTF-8 path");
     let (status, out, err) = sksim(&["run", file]);
     assert_eq!(status, EXIT_OK, "{out}{err}");
-    assert!(err.is_empty(), "{err}");
+    assert_eq!(
+        timing_masked(&err),
+        "ran in S s, R deliveries/s, peak memory M MB\n",
+        "stderr holds only the timing line"
+    );
     let report = out.replace(file, "FILE");
     expect![[r#"
         scenario       healthy: a removal and a compromise (FILE)
@@ -247,8 +291,10 @@ fn the_table_report_is_exact() {
 fn the_json_report_is_exact() {
     let path = scenario_file("healthy-json.toml", HEALTHY);
     let file = path.to_str().expect("UTF-8 path");
-    let (status, out, _) = sksim(&["run", file, "--format", "json"]);
+    let (status, out, err) = sksim(&["run", file, "--format", "json"]);
     assert_eq!(status, EXIT_OK);
+    assert!(err.contains("ran in ") && err.contains(" deliveries/s"), "{err}");
+    let out = without_performance(&out);
     expect![[r#"
         {
           "scenario": "healthy: a removal and a compromise",
@@ -422,7 +468,10 @@ fn the_trace_file_has_one_line_per_event() {
 fn the_same_command_prints_the_same_bytes() {
     let path = scenario_file("twice.toml", HEALTHY);
     let file = path.to_str().expect("UTF-8 path");
-    assert_eq!(sksim(&["run", file]), sksim(&["run", file]));
+    let (first, second) = (sksim(&["run", file]), sksim(&["run", file]));
+    // Only the timing line on stderr may differ.
+    assert_eq!((first.0, &first.1), (second.0, &second.1));
+    assert_eq!(timing_masked(&first.2), timing_masked(&second.2));
 }
 
 #[test]
