@@ -23,9 +23,9 @@ pub struct Performance {
 impl Performance {
     /// Runs `run`, timing it, and measures what it cost; `deliveries` reads the delivery count off its result.
     pub fn measure<T>(run: impl FnOnce() -> T, deliveries: impl FnOnce(&T) -> u64) -> (T, Performance) {
-        // determinism: timing a run for its report's `performance` section, which is excluded from the trace and
-        // its hash and never reaches the simulation.
-        let started = std::time::Instant::now();
+        // Timing a run for its report's `performance` section, which is excluded from the trace and its hash and
+        // never reaches the simulation.
+        let started = std::time::Instant::now(); // determinism: timing the run for its report, outside the run
         let result = run();
         let elapsed = started.elapsed();
         let deliveries = deliveries(&result);

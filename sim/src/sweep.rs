@@ -821,21 +821,28 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
     }) {
         return true;
     }
-    let events: Vec<(Micros, Micros)> = windows
+    // Event windows, by start time.
+    let mut events: Vec<(Micros, Micros)> = windows
         .iter()
         .filter(|(_, _, who)| who.is_none())
         .map(|&(from, to, _)| (from, to))
         .collect();
+    events.sort_unstable();
     members.iter().any(|&member| {
-        let counts: Vec<(Micros, Micros, u64)> = events
+        let counts: Vec<u64> = events
             .iter()
-            .map(|&(from, to)| (from, to, rotations_within(config, member, from, to)))
+            .map(|&(from, to)| rotations_within(config, member, from, to))
             .collect();
-        counts.iter().any(|&(_, first_end, first)| {
-            counts
-                .iter()
-                .filter(|&&(second_start, _, _)| second_start > first_end)
-                .any(|&(_, _, second)| first.saturating_add(second) > limit)
+        // best_from[i]: the most keys in one window starting at or after window i.
+        let mut best_from = counts.clone();
+        for i in (0..best_from.len().saturating_sub(1)).rev() {
+            best_from[i] = best_from[i].max(best_from[i + 1]);
+        }
+        events.iter().zip(&counts).any(|(&(_, first_end), &first)| {
+            let later = events.partition_point(|&(start, _)| start <= first_end);
+            best_from
+                .get(later)
+                .is_some_and(|&second| first.saturating_add(second) > limit)
         })
     })
 }
