@@ -61,3 +61,13 @@ pub const FINGERPRINT_BYTES: usize = 8;
 
 /// Length of a Signal distribution id (a UUID), in bytes.
 pub const DISTRIBUTION_ID_BYTES: usize = 16;
+
+/// Slots of the verdict table of [`crate::memo::Memo`] (one remembered signature verification per slot).
+/// Enough for every message in flight in a large simulated group; a collision costs a recomputation only.
+pub const MEMO_VERDICT_SLOTS: usize = 4_096;
+
+/// Slots of the chain-step table of [`crate::memo::Memo`] (one remembered chain step per slot).
+pub const MEMO_CHAIN_STEP_SLOTS: usize = 8_192;
+
+/// Slots of the public-key table of [`crate::memo::Memo`] (one parsed signing public key per slot).
+pub const MEMO_PUBLIC_KEY_SLOTS: usize = 4_096;

@@ -9,9 +9,9 @@ use crate::consts::{CHAIN_KEY_BYTES, SIGNATURE_BYTES};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
 use crate::kdf::ChainKey;
+use crate::memo::SharedMemo;
 use crate::message::signal_distribution_id;
 use crate::sender_key::{OwnSenderKey, SenderKeyDistribution};
-use crate::signing::SigningPublicKey;
 use crate::suite::SuiteId;
 use crate::wire::accord::AccordDistribution;
 use crate::wire::chatalot::ChatalotDistribution;
@@ -98,16 +98,22 @@ pub(crate) fn encode(
     })
 }
 
-/// Parses a distribution of `suite` that arrived from `origin.member` for `origin.group`.
-pub(crate) fn parse(suite: SuiteId, origin: Origin<'_>, wire: &[u8]) -> Result<SenderKeyDistribution> {
+/// Parses a distribution of `suite` that arrived from `origin.member` for `origin.group`; public keys are
+/// parsed (and p2p signatures verified) through `memo` when there is one.
+pub(crate) fn parse(
+    suite: SuiteId,
+    origin: Origin<'_>,
+    wire: &[u8],
+    memo: Option<&SharedMemo>,
+) -> Result<SenderKeyDistribution> {
     match suite {
-        SuiteId::Accord => parse_accord(origin, wire),
+        SuiteId::Accord => parse_accord(origin, wire, memo),
         SuiteId::Chatalot => {
             let d = ChatalotDistribution::parse(wire)?;
             check_sender("chatalot distribution", origin, &d.sender_id)?;
             Ok(unsigned(KeyId::Chain(d.chain_id), d.iteration, d.chain_key))
         }
-        SuiteId::P2p => parse_p2p(origin, wire),
+        SuiteId::P2p => parse_p2p(origin, wire, memo),
         SuiteId::Signal => {
             let d = SignalDistribution::parse(wire)?;
             let expected = signal_distribution_id(origin.group);
@@ -124,6 +130,7 @@ pub(crate) fn parse(suite: SuiteId, origin: Origin<'_>, wire: &[u8]) -> Result<S
                 d.iteration,
                 d.chain_key,
                 &d.signing_key,
+                memo,
             )
         }
         SuiteId::Hardened => {
@@ -135,6 +142,7 @@ pub(crate) fn parse(suite: SuiteId, origin: Origin<'_>, wire: &[u8]) -> Result<S
                 d.iteration,
                 d.chain_key,
                 &d.signing_public_key,
+                memo,
             )
         }
     }
@@ -155,8 +163,9 @@ fn signed(
     iteration: u32,
     chain_key: [u8; CHAIN_KEY_BYTES],
     spk: &[u8; 32],
+    memo: Option<&SharedMemo>,
 ) -> Result<SenderKeyDistribution> {
-    let signing_key = SigningPublicKey::from_bytes(what, spk)?;
+    let signing_key = crate::memo::public_key(memo, what, spk)?;
     Ok(SenderKeyDistribution {
         signing_key: Some(signing_key),
         ..unsigned(key_id, iteration, chain_key)
@@ -185,7 +194,7 @@ fn check_group(what: &'static str, origin: Origin<'_>, claimed: &GroupId) -> Res
     Ok(())
 }
 
-fn parse_accord(origin: Origin<'_>, wire: &[u8]) -> Result<SenderKeyDistribution> {
+fn parse_accord(origin: Origin<'_>, wire: &[u8], memo: Option<&SharedMemo>) -> Result<SenderKeyDistribution> {
     const WHAT: &str = "accord distribution";
     let d = AccordDistribution::parse(wire)?;
     check_group(WHAT, origin, &d.channel)?;
@@ -197,10 +206,17 @@ fn parse_accord(origin: Origin<'_>, wire: &[u8]) -> Result<SenderKeyDistribution
             format!("`skid` {key_id} is not the fingerprint of `spk`"),
         ));
     }
-    signed(WHAT, key_id, d.iteration, d.chain_key, &d.signing_public_key)
+    signed(
+        WHAT,
+        key_id,
+        d.iteration,
+        d.chain_key,
+        &d.signing_public_key,
+        memo,
+    )
 }
 
-fn parse_p2p(origin: Origin<'_>, wire: &[u8]) -> Result<SenderKeyDistribution> {
+fn parse_p2p(origin: Origin<'_>, wire: &[u8], memo: Option<&SharedMemo>) -> Result<SenderKeyDistribution> {
     const WHAT: &str = "p2p distribution";
     let d = P2pDistribution::parse(wire)?;
     check_group(WHAT, origin, &d.group_id)?;
@@ -213,10 +229,11 @@ fn parse_p2p(origin: Origin<'_>, wire: &[u8]) -> Result<SenderKeyDistribution> {
         record.iteration,
         record.chain_key,
         &record.signing_public_key,
+        memo,
     )?;
     let verifies = dist
         .signing_key
-        .is_some_and(|k| k.verifies(&d.encrypted_sender_key, &d.signature));
+        .is_some_and(|k| crate::memo::verify(memo, &k, &d.encrypted_sender_key, &d.signature));
     if !verifies {
         return Err(Error::BadSignature {
             sender: origin.member.clone(),

@@ -15,6 +15,7 @@ pub mod error;
 pub mod fuzzing;
 pub mod ids;
 pub mod kdf;
+pub mod memo;
 pub mod message;
 pub mod receiver;
 pub mod sender_key;
@@ -27,6 +28,7 @@ pub mod wire;
 
 pub use error::{Error, Result};
 pub use ids::{GroupId, KeyId, MemberId};
+pub use memo::{Memo, MemoStats, SharedMemo};
 pub use message::EncryptedMessage;
 pub use sender_key::{OwnSenderKey, SenderKeyDistribution};
 pub use session::{Decrypted, GroupSession};

@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use crate::consts::{FORWARD_JUMP_MAX, SKIPPED_KEYS_MAX};
 use crate::error::{Error, Result};
 use crate::ids::{KeyId, MemberId};
-use crate::kdf::{ChainKey, Kdf, MessageKey};
+use crate::kdf::{ChainKey, MessageKey};
+use crate::memo::Steps;
 use crate::signing::SigningPublicKey;
 
 /// One past the last iteration a `u32` can name: the `next` of a fully consumed chain.
@@ -93,7 +94,7 @@ impl ReceiverState {
     }
 
     /// Finds or derives the key of `iteration` without changing anything.
-    pub(crate) fn lookup(&self, kdf: &Kdf, sender: &MemberId, iteration: u32) -> Result<KeyLookup> {
+    pub(crate) fn lookup(&self, steps: Steps<'_>, sender: &MemberId, iteration: u32) -> Result<KeyLookup> {
         if u64::from(iteration) < self.next {
             return match self.skipped.get(&iteration) {
                 Some(key) => Ok(KeyLookup::Cached {
@@ -118,12 +119,12 @@ impl ReceiverState {
                 jump_max: FORWARD_JUMP_MAX,
             });
         }
-        Ok(self.derive_forward(kdf, iteration))
+        Ok(self.derive_forward(steps, iteration))
     }
 
     /// Walks the chain from `next` to `iteration`. Only the message keys that will survive in the cache (the
     /// last [`SKIPPED_KEYS_MAX`] skipped ones) are derived: the others would be evicted at once.
-    fn derive_forward(&self, kdf: &Kdf, iteration: u32) -> KeyLookup {
+    fn derive_forward(&self, steps: Steps<'_>, iteration: u32) -> KeyLookup {
         let keep_from = u64::from(iteration).saturating_sub(SKIPPED_KEYS_MAX as u64);
         let mut chain_key = self.chain_key.clone();
         let mut skipped = Vec::new();
@@ -131,15 +132,18 @@ impl ReceiverState {
             if skipped_iteration >= keep_from {
                 // Invariant: skipped_iteration < iteration ≤ u32::MAX.
                 let at = u32::try_from(skipped_iteration).expect("below a u32 iteration");
-                skipped.push((at, kdf.message_key(&chain_key)));
+                let (message_key, next) = steps.step(&chain_key);
+                skipped.push((at, message_key));
+                chain_key = next;
+            } else {
+                chain_key = steps.next(&chain_key);
             }
-            chain_key = kdf.next_chain_key(&chain_key);
         }
-        let message_key = kdf.message_key(&chain_key);
+        let (message_key, chain_key) = steps.step(&chain_key);
         KeyLookup::Advance {
             iteration,
             message_key,
-            chain_key: kdf.next_chain_key(&chain_key),
+            chain_key,
             skipped,
         }
     }

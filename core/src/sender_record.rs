@@ -55,6 +55,9 @@ impl SenderRecord {
                 })
             };
         }
+        // One state more, and no spare capacity: a receiver holds a record per sender, so a deque's default
+        // growth (four states at once) would multiply the memory of a large group by three or four.
+        self.states.reserve_exact(1);
         self.states.push_front(ReceiverState::new(
             key_id,
             dist.signing_key,

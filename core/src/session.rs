@@ -13,6 +13,7 @@ use rand_core::CryptoRng;
 use crate::distribution::{self, Origin};
 use crate::error::{Error, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
+use crate::memo::{self, SharedMemo, Steps};
 use crate::message::{self, EncryptedMessage, Incoming};
 use crate::receiver::ReceiverState;
 use crate::sender_key::OwnSenderKey;
@@ -31,6 +32,8 @@ pub struct GroupSession {
     pub(crate) replaced: Option<KeyId>,
     /// What this member holds of each other sender.
     pub(crate) senders: BTreeMap<MemberId, SenderRecord>,
+    /// The memo of pure work this session may use (harness memory, never exported; see [`crate::memo`]).
+    pub(crate) memo: Option<SharedMemo>,
 }
 
 /// A decrypted message.
@@ -54,7 +57,20 @@ impl GroupSession {
             own: None,
             replaced: None,
             senders: BTreeMap::new(),
+            memo: None,
         }
+    }
+
+    /// Lets this session look up and remember signature verdicts and chain steps in `memo` (or stop, with
+    /// `None`). Only the speed changes: every answer is the one the session would compute itself. Meant for
+    /// harnesses that run many sessions in one process; a real client must not keep old chain keys around.
+    pub fn set_memo(&mut self, memo: Option<SharedMemo>) {
+        self.memo = memo;
+    }
+
+    /// The memo this session uses, if any.
+    pub fn memo(&self) -> Option<&SharedMemo> {
+        self.memo.as_ref()
     }
 
     /// The suite.
@@ -128,7 +144,7 @@ impl GroupSession {
             group: &self.group,
             member: from,
         };
-        let dist = distribution::parse(self.suite, origin, wire)?;
+        let dist = distribution::parse(self.suite, origin, wire, self.memo.as_ref())?;
         let kdf = self.suite.suite().kdf;
         // `install` changes nothing unless it succeeds, so a rejected distribution leaves the session as it was.
         match self.senders.get_mut(from) {
@@ -151,9 +167,10 @@ impl GroupSession {
         let states = &mut record
             .ok_or_else(|| Error::UnknownSender { sender: from.clone() })?
             .states;
-        let index = find_state(states, from, &incoming)?;
+        let memo = self.memo.as_ref();
+        let index = find_state(states, from, &incoming, memo)?;
         let state = &mut states[index];
-        let lookup = state.lookup(&kdf, from, incoming.iteration)?;
+        let lookup = state.lookup(Steps { kdf: &kdf, memo }, from, incoming.iteration)?;
         let failed = || Error::DecryptionFailed {
             sender: from.clone(),
             key_id: state.key_id,
@@ -232,7 +249,12 @@ impl GroupSession {
 ///
 /// With a key id on the wire, that key's state must exist and its signing key must verify the message.
 /// Without one (seed 000), the newest retained state whose signing key verifies the message is chosen.
-fn find_state(states: &VecDeque<ReceiverState>, from: &MemberId, incoming: &Incoming) -> Result<usize> {
+fn find_state(
+    states: &VecDeque<ReceiverState>,
+    from: &MemberId,
+    incoming: &Incoming,
+    memo: Option<&SharedMemo>,
+) -> Result<usize> {
     match incoming.key_id {
         Some(key_id) => {
             let index = states
@@ -242,7 +264,7 @@ fn find_state(states: &VecDeque<ReceiverState>, from: &MemberId, incoming: &Inco
                     sender: from.clone(),
                     key_id,
                 })?;
-            if !signature_ok(&states[index], incoming) {
+            if !signature_ok(&states[index], incoming, memo) {
                 return Err(Error::BadSignature {
                     sender: from.clone(),
                     key_id,
@@ -252,15 +274,15 @@ fn find_state(states: &VecDeque<ReceiverState>, from: &MemberId, incoming: &Inco
         }
         None => states
             .iter()
-            .position(|s| s.signing_key.is_some() && signature_ok(s, incoming))
+            .position(|s| s.signing_key.is_some() && signature_ok(s, incoming, memo))
             .ok_or_else(|| Error::NoVerifyingKey { sender: from.clone() }),
     }
 }
 
 /// Whether the message's signature verifies under the state's key. Unsigned suites have neither.
-fn signature_ok(state: &ReceiverState, incoming: &Incoming) -> bool {
+fn signature_ok(state: &ReceiverState, incoming: &Incoming, memo: Option<&SharedMemo>) -> bool {
     match (&state.signing_key, &incoming.signature) {
-        (Some(key), Some(signature)) => key.verifies(&incoming.signed_bytes, signature),
+        (Some(key), Some(signature)) => memo::verify(memo, key, &incoming.signed_bytes, signature),
         (None, None) => true,
         _ => false,
     }

@@ -60,7 +60,12 @@ impl SigningPublicKey {
     pub fn from_bytes(what: &'static str, bytes: &[u8; SIGNING_PUBLIC_KEY_BYTES]) -> Result<Self> {
         VerifyingKey::from_bytes(bytes)
             .map(SigningPublicKey)
-            .map_err(|_| Error::malformed(what, "signing public key is not a valid Ed25519 point"))
+            .map_err(|_| SigningPublicKey::invalid(what))
+    }
+
+    /// The error of bytes that are not a valid point, in `what`.
+    pub(crate) fn invalid(what: &'static str) -> Error {
+        Error::malformed(what, "signing public key is not a valid Ed25519 point")
     }
 
     /// The 32 public bytes.

@@ -86,6 +86,10 @@ enum Command {
         /// Write the canonical event trace (one line per event) to this file.
         #[arg(long, value_name = "PATH")]
         trace: Option<PathBuf>,
+        /// Do not memoise pure work (signature verdicts, chain steps, parsed keys): every receiver computes
+        /// everything itself. The report and trace are the same; only the `performance` section differs.
+        #[arg(long)]
+        no_memo: bool,
     },
     /// Compare rotation policies (and implementations) over many seeds.
     ///
@@ -112,6 +116,12 @@ enum Command {
         /// Also draw exposure after compromise against distribution cost as an SVG plot.
         #[arg(long, value_name = "PATH.svg")]
         plot: Option<PathBuf>,
+        /// Threads to run seeds on (default: one per core). The output is the same for any number.
+        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+        jobs: Option<u16>,
+        /// Do not memoise pure work (see `sksim run --no-memo`); the comparison is the same.
+        #[arg(long)]
+        no_memo: bool,
     },
     /// Shrink a failing scenario to a minimal one that still violates the same invariant (delta debugging).
     ///
@@ -225,6 +235,7 @@ pub fn main_with(
             format,
             out: json_out,
             trace,
+            no_memo,
         } => {
             let request = RunRequest {
                 file,
@@ -232,6 +243,7 @@ pub fn main_with(
                 format,
                 json_out,
                 trace,
+                memo: !no_memo,
             };
             run(&request, out, err)
         }
@@ -242,6 +254,8 @@ pub fn main_with(
             seeds,
             format,
             plot,
+            jobs,
+            no_memo,
         } => {
             let request = CompareCommand {
                 file,
@@ -250,6 +264,8 @@ pub fn main_with(
                 seeds,
                 format,
                 plot,
+                jobs,
+                memo: !no_memo,
             };
             compare(&request, out, err)
         }
@@ -321,6 +337,7 @@ struct RunRequest {
     format: Format,
     json_out: Option<PathBuf>,
     trace: Option<PathBuf>,
+    memo: bool,
 }
 
 fn parse_policy(text: &str) -> Result<Policy, Failure> {
@@ -354,7 +371,8 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
         implementation: implementation.clone(),
         policy: policy.as_deref().map(parse_policy).transpose()?,
     };
-    let scenario = scenario.with_overrides(&overrides)?;
+    let mut scenario = scenario.with_overrides(&overrides)?;
+    scenario.config.memo = request.memo;
     let parameters = header(&scenario, &file_name);
     match request.format {
         Format::Table => writeln!(out, "{parameters}").map_err(io_failed)?,
@@ -372,7 +390,7 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
     spinner.finish_and_clear();
     let outcome = outcome?;
     let mut report = JsonReport::new(&scenario, &outcome);
-    report.performance = Some(performance);
+    report.performance = Some(performance.with_memo(request.memo));
     let json = report.to_json();
     match request.format {
         Format::Table => write!(out, "{}", report.to_table()).map_err(io_failed)?,
@@ -385,7 +403,7 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
         write_file(path, "trace", &lines.concat())?;
     }
     // Timings differ from run to run: on stderr, so that the table on stdout is the same bytes every time.
-    writeln!(err, "ran in {}", performance.summary()).map_err(io_failed)?;
+    writeln!(err, "ran in {}", performance.with_memo(request.memo).summary()).map_err(io_failed)?;
     let summary: &mut dyn Write = match request.format {
         Format::Table => out,
         Format::Json => err,
@@ -420,6 +438,8 @@ struct CompareCommand {
     seeds: std::ops::Range<u64>,
     format: CompareFormat,
     plot: Option<PathBuf>,
+    jobs: Option<u16>,
+    memo: bool,
 }
 
 /// A progress bar on stderr for `total` steps; hidden when stderr is not a terminal.
@@ -442,7 +462,8 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
             a.saturating_add(1)
         )));
     }
-    let scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
+    let mut scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
+    scenario.config.memo = request.memo;
     let policies = request
         .policies
         .iter()
@@ -469,7 +490,14 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
     };
     let bar = progress_bar(runs.saturating_mul(pairs as u64), "runs");
     let tick = || bar.inc(1);
-    let comparison = crate::compare::compare(&comparison_request, &tick);
+    let comparison = match request.jobs {
+        None => crate::compare::compare(&comparison_request, &tick),
+        Some(jobs) => rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(jobs))
+            .build()
+            .map_err(|e| Failure::Harness(format!("could not start {jobs} threads: {e}")))?
+            .install(|| crate::compare::compare(&comparison_request, &tick)),
+    };
     bar.finish_and_clear();
     let comparison = comparison?;
     let text = match request.format {

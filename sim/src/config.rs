@@ -224,6 +224,11 @@ pub struct SimConfig {
     pub actions: Vec<ScheduledAction>,
     /// Keep every trace line (for `--trace`); the hash is always computed.
     pub keep_trace: bool,
+    /// Let implementations and pairwise channels memoise pure work (signature verdicts, chain steps; see
+    /// [`senderkeys::memo`]). Only the speed changes — the trace and the report are identical either way
+    /// (tested on the whole scenario library); `--no-memo` turns it off to measure the difference.
+    #[serde(skip)]
+    pub memo: bool,
 }
 
 impl SimConfig {
@@ -243,6 +248,7 @@ impl SimConfig {
             server: ServerBehaviour::Honest,
             actions: Vec::new(),
             keep_trace: false,
+            memo: true,
         }
     }
 }

@@ -210,6 +210,8 @@ struct Sim<'a> {
     adversary_rng: ChaCha20Rng,
     /// Every member's identity and the pairwise channels between them.
     channels: Channels,
+    /// The memo of pure work every instance shares (`None` under `--no-memo`).
+    memo: Option<senderkeys::SharedMemo>,
     /// The identity signature over the distribution sealed last: (signer, distribution, signature).
     last_signature: Option<(usize, Rc<[u8]>, [u8; 64])>,
     network: Network,
@@ -248,7 +250,12 @@ impl<'a> Sim<'a> {
             server_records: BTreeMap::new(),
             distributions: BTreeMap::new(),
             adversary_rng: stream(config.seed, Stream::Adversary),
-            channels: Channels::new(&config.group),
+            channels: Channels::generate(
+                &config.group,
+                &mut stream(config.seed, Stream::Pairing),
+                config.memo,
+            ),
+            memo: config.memo.then(senderkeys::Memo::shared),
             last_signature: None,
             network: Network::new(config.network.clone(), stream(config.seed, Stream::Network)),
             trace: Trace::new(config.keep_trace),
@@ -285,7 +292,7 @@ impl<'a> Sim<'a> {
     fn start(&mut self) {
         if self.config.server.reads() {
             let server = MemberId::new("server").expect("valid id");
-            self.adversary.server = Some(self.factory.create(&self.config.group, &server));
+            self.adversary.server = Some(self.create(&server));
             let at = self.at();
             self.checkers.observe(&Observation::ServerReads { at });
         }
@@ -308,10 +315,19 @@ impl<'a> Sim<'a> {
         self.schedule(self.config.duration, Event::QuietStart);
     }
 
+    /// A fresh instance for `member`, given the run's memo.
+    fn create(&self, member: &MemberId) -> Box<dyn Implementation> {
+        let mut imp = self.factory.create(&self.config.group, member);
+        if let Some(memo) = &self.memo {
+            imp.use_memo(memo);
+        }
+        imp
+    }
+
     fn add_member(&mut self) -> usize {
         let index = self.members.len();
         let id = MemberId::new(format!("m{index}")).expect("generated member ids are valid");
-        let imp = self.factory.create(&self.config.group, &id);
+        let imp = self.create(&id);
         self.index_of.insert(id.clone(), index);
         let seed = self.config.seed;
         let identity = Identity::generate(&mut stream(seed, Stream::Identity(index)));

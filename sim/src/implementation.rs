@@ -5,7 +5,7 @@
 //! in by the engine, so a run is reproducible from its seed.
 
 use rand_core::CryptoRng;
-use senderkeys::{GroupId, MemberId};
+use senderkeys::{GroupId, MemberId, SharedMemo};
 
 /// Why an implementation refused an input, with a stable reason name (e.g. `duplicate`, `unknown-key`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -135,6 +135,14 @@ pub trait Implementation {
     fn forget_sender(&mut self, member: &MemberId);
     /// The whole state as opaque bytes (cloned for the adversary; compared for failure atomicity).
     fn export(&self) -> Vec<u8>;
+    /// The part of the state a message from `sender` may change, as opaque bytes: the engine compares it before
+    /// and after a copy of a message the member already accepted, which must be rejected without a trace.
+    /// Defaults to the whole [`Implementation::export`]; an implementation whose state is kept per sender can
+    /// export just that sender's part, so the check does not cost the whole group's state per duplicate.
+    fn export_sender(&self, sender: &MemberId) -> Vec<u8> {
+        let _ = sender;
+        self.export()
+    }
     /// The largest skipped-key cache among the receiver states held for `sender` (for `bounded-state`; asked
     /// after every delivery from `sender`, so it must be cheap).
     fn skipped_keys(&self, sender: &MemberId) -> usize;
@@ -142,6 +150,13 @@ pub trait Implementation {
     /// ([`Transport::Forwarded`] only).
     fn forwarded_distributions(&self) -> Vec<(MemberId, Vec<u8>)> {
         Vec::new()
+    }
+    /// Offers the run's memo of pure work (signature verdicts, chain steps) to an implementation built on
+    /// `senderkeys`; the engine calls it on every instance it creates or imports when memoisation is on. An
+    /// implementation may ignore it (the default); one that uses it must give exactly the answers it would
+    /// compute itself.
+    fn use_memo(&mut self, memo: &SharedMemo) {
+        let _ = memo;
     }
     /// Where the envelope [`Implementation::encrypt`] returned last sits in this member's chain (ground truth).
     /// `None` if the implementation does not say.

@@ -18,6 +18,8 @@ pub struct Performance {
     /// The process's peak resident memory so far (Linux `VmHWM`), in bytes; `None` where the system does not
     /// say. For `sksim run` that is the run's peak.
     pub peak_memory_bytes: Option<u64>,
+    /// Whether pure work was memoised (`false` under `--no-memo`).
+    pub memo: bool,
 }
 
 impl Performance {
@@ -52,17 +54,25 @@ impl Performance {
             deliveries,
             deliveries_per_second,
             peak_memory_bytes,
+            memo: true,
         }
     }
 
-    /// One line for people: `1.234 s, 56,789 deliveries/s, peak memory 12.3 MB`.
+    /// The same figures, saying whether pure work was memoised.
+    pub fn with_memo(self, memo: bool) -> Performance {
+        Performance { memo, ..self }
+    }
+
+    /// One line for people: `1.234 s, 56,789 deliveries/s, peak memory 12.3 MB` (and `, no memo` under
+    /// `--no-memo`).
     pub fn summary(&self) -> String {
         let memory = match self.peak_memory_bytes {
             Some(bytes) => format!(", peak memory {}", megabytes(bytes)),
             None => String::new(),
         };
+        let memo = if self.memo { "" } else { ", no memo" };
         format!(
-            "{}.{:03} s, {} deliveries/s{memory}",
+            "{}.{:03} s, {} deliveries/s{memory}{memo}",
             self.wall_time_us / 1_000_000,
             self.wall_time_us / 1_000 % 1_000,
             grouped(self.deliveries_per_second)
@@ -122,6 +132,10 @@ mod tests {
         let instant = Performance::from_measurements(Duration::ZERO, 10, None);
         assert_eq!(instant.deliveries_per_second, 0);
         assert_eq!(instant.summary(), "0.000 s, 0 deliveries/s");
+        assert_eq!(
+            instant.with_memo(false).summary(),
+            "0.000 s, 0 deliveries/s, no memo"
+        );
     }
 
     #[test]

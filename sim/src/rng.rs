@@ -20,6 +20,8 @@ pub enum Stream {
     Keys(usize),
     /// A member's long-term identity keys for pairwise channels (one stream per member).
     Identity(usize),
+    /// The secret the pairwise sessions established before the run derive their keys from.
+    Pairing,
 }
 
 impl Stream {
@@ -31,6 +33,7 @@ impl Stream {
             Stream::Workload(m) => (3, m),
             Stream::Keys(m) => (4, m),
             Stream::Identity(m) => (5, m),
+            Stream::Pairing => (6, 0),
         };
         (kind << 56) | (index as u64 & ((1 << 56) - 1))
     }

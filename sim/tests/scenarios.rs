@@ -143,3 +143,27 @@ fn the_quickstart_is_deterministic() {
     };
     assert_eq!(hash(), hash());
 }
+
+/// The memo of pure work (`SimConfig::memo`, `--no-memo`) changes the speed and nothing else: with it and
+/// without it, every file of the library gives the same report, field for field, and the same trace.
+#[test]
+fn the_memo_changes_no_report_and_no_trace() {
+    let files = scenario_files();
+    assert!(files.len() >= FILES_MIN);
+    let mut differ = Vec::new();
+    for path in &files {
+        let name = file_name(path);
+        let mut scenario = load(path).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let [with, without] = [true, false].map(|memo| {
+            scenario.config.memo = memo;
+            run_scenario(&scenario, true).unwrap_or_else(|e| panic!("{name}: {e}"))
+        });
+        if with.report != without.report || with.trace != without.trace {
+            differ.push(format!(
+                "{name}: trace {} with the memo, {} without",
+                with.report.trace_hash, without.report.trace_hash
+            ));
+        }
+    }
+    assert!(differ.is_empty(), "the memo changed runs:\n{}", differ.join("\n"));
+}

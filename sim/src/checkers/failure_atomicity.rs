@@ -1,8 +1,10 @@
 //! `failure-atomicity`: after any rejected input the member's state is unchanged (and the next genuine message
 //! still decrypts, which `delivery` judges).
 //!
-//! The engine compares the exported state before and after every input it knows must be rejected: a copy of a
-//! message the member already accepted (network duplicates and replays) and every attack input.
+//! The engine compares the exported state before and after every input it knows must be rejected: for a copy of
+//! a message the member already accepted (network duplicates and replays), what the member holds of that
+//! message's sender (`Implementation::export_sender`, the whole state unless the implementation keeps its state
+//! per sender); for every attack input, the whole state.
 
 use super::{Checker, InvariantReport, Observation, Tally};
 

@@ -175,7 +175,12 @@ impl Sim<'_> {
     pub(super) fn clone_state(&mut self, member: usize) -> Option<Box<dyn Implementation>> {
         let state = self.members[member].imp.export();
         match self.factory.import(&state) {
-            Ok(imp) => Some(imp),
+            Ok(mut imp) => {
+                if let Some(memo) = &self.memo {
+                    imp.use_memo(memo);
+                }
+                Some(imp)
+            }
             Err(rejection) => {
                 self.operation_failed(member, "import", &rejection.reason);
                 None

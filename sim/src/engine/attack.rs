@@ -278,7 +278,7 @@ impl Sim<'_> {
         let Attacker::Member(insider) = by else {
             return self.attack_skipped("forward-fake-key is an insider attack: give a member as `by`");
         };
-        let mut fake = self.factory.create(&self.config.group, &self.members[target].id);
+        let mut fake = self.create(&self.members[target].id.clone());
         let rng = &mut self.adversary_rng;
         let Ok(Ok(distribution)) = guarded(|| fake.create_sender_key(rng)) else {
             return self.attack_skipped("the implementation made no key for the fake");

@@ -53,15 +53,16 @@ impl Sim<'_> {
         let sender_id = self.members[sender].id.clone();
         let envelope = &self.messages[message].envelope;
         let imp = &mut self.members[to].imp;
-        // A copy of a message this member already accepted must be rejected without a trace: snapshot first.
+        // A copy of a message this member already accepted must be rejected without a trace: snapshot what a
+        // message from its sender may change first.
         let before = self.messages[message]
             .delivered
             .contains(to)
-            .then(|| imp.export());
+            .then(|| imp.export_sender(&sender_id));
         let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
         let result = guarded(|| imp.decrypt(&sender_id, envelope, &mut budget));
         if let (Some(before), Ok(Err(rejection))) = (before, &result) {
-            let changed = self.members[to].imp.export() != before;
+            let changed = self.members[to].imp.export_sender(&sender_id) != before;
             let (at, reason) = (self.at(), rejection.reason.clone());
             self.checkers.observe(&Observation::RejectionChecked {
                 at,

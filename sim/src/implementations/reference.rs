@@ -1,7 +1,7 @@
 //! `reference`: the `senderkeys` state machine ([`GroupSession`]) with any suite.
 
 use rand_core::CryptoRng;
-use senderkeys::{GroupId, GroupSession, MemberId, SigningKeyPair, SuiteId};
+use senderkeys::{GroupId, GroupSession, MemberId, SharedMemo, SigningKeyPair, SuiteId};
 
 use crate::implementation::{
     Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, WorkBudget,
@@ -80,12 +80,20 @@ impl Implementation for Instance {
         self.0.export()
     }
 
+    fn export_sender(&self, sender: &MemberId) -> Vec<u8> {
+        self.0.export_sender(sender)
+    }
+
     fn skipped_keys(&self, sender: &MemberId) -> usize {
         self.0
             .receiver_states(sender)
             .map(|r| r.skipped_len())
             .max()
             .unwrap_or(0)
+    }
+
+    fn use_memo(&mut self, memo: &SharedMemo) {
+        self.0.set_memo(Some(SharedMemo::clone(memo)));
     }
 
     fn last_sent(&self) -> Option<ChainPosition> {
