@@ -25,19 +25,47 @@ fn check_id(what: &'static str, id: &str) -> Result<()> {
     })
 }
 
+/// The first eight bytes of an id, zero-padded, as a big-endian integer.
+///
+/// Ids are compared by this first and by their text only when it ties. Ids hold no control characters, so no
+/// NUL byte: padding with zeros sorts a shorter id before every longer one it begins, and the order is exactly
+/// the order of the texts. Maps keyed by ids (a receiver's senders, the simulator's members) then resolve most
+/// comparisons without reading the text from the heap.
+fn head(id: &str) -> u64 {
+    let mut bytes = [0u8; 8];
+    let n = id.len().min(8);
+    bytes[..n].copy_from_slice(&id.as_bytes()[..n]);
+    u64::from_be_bytes(bytes)
+}
+
 macro_rules! string_id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
-        #[serde(transparent)]
-        pub struct $name(String);
+        ///
+        /// Ordered as its text (see `head`).
+        #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name {
+            /// The first eight bytes of `text` (compared first; derived from `text`, so equal texts agree).
+            head: u64,
+            /// The id.
+            text: String,
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+                s.serialize_str(&self.text)
+            }
+        }
 
         impl $name {
             /// Validates and wraps an id: non-empty, at most [`ID_BYTES_MAX`] bytes of UTF-8, no control characters.
             pub fn new(id: impl Into<String>) -> Result<Self> {
                 let id = id.into();
                 check_id($what, &id)?;
-                Ok(Self(id))
+                Ok(Self {
+                    head: head(&id),
+                    text: id,
+                })
             }
 
             /// Validates an id given as bytes (formats that carry ids as byte strings).
@@ -52,19 +80,19 @@ macro_rules! string_id {
 
             /// The id as text.
             pub fn as_str(&self) -> &str {
-                &self.0
+                &self.text
             }
         }
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(&self.0)
+                f.write_str(&self.text)
             }
         }
 
         impl fmt::Debug for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                write!(f, "{}({:?})", stringify!($name), self.0)
+                write!(f, "{}({:?})", stringify!($name), self.text)
             }
         }
 
@@ -138,6 +166,41 @@ mod tests {
         assert!(GroupId::new("").is_err());
         assert!(GroupId::new("line\nbreak").is_err());
         assert!(MemberId::from_bytes(&[0xff, 0xfe]).is_err());
+    }
+
+    #[test]
+    fn ids_are_ordered_as_their_texts() {
+        let texts = [
+            "a",
+            "a ",
+            "a0",
+            "ab",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefgh ",
+            "abcdefgha",
+            "abcdefgi",
+            "b",
+            "m10",
+            "m100",
+            "m2",
+            "z\u{e9}",
+            "\u{e9}",
+            "abcdefghabcdefgh",
+            "abcdefghabcdefgi",
+        ];
+        let mut by_id: Vec<MemberId> = texts.iter().map(|t| MemberId::new(*t).expect("valid")).collect();
+        by_id.sort();
+        let mut by_text = texts.to_vec();
+        by_text.sort_unstable();
+        assert_eq!(by_id.iter().map(MemberId::as_str).collect::<Vec<_>>(), by_text);
+        for (a, b) in by_id.iter().zip(&by_id[1..]) {
+            assert!(a < b && a != b, "{a:?} < {b:?}");
+        }
+        assert_eq!(
+            serde_json::to_string(&MemberId::new("m7").expect("valid")).expect("serializes"),
+            "\"m7\""
+        );
     }
 
     #[test]
