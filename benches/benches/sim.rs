@@ -16,8 +16,8 @@
 //! | `sim/deliveries/1000-members/no-memo` | 1,000 | off |
 //! | `sim/deliveries/5000-members/memo` | 5,000 | on |
 //!
-//! `memo` against `no-memo` is what memoising pure work (pairwise secrets, signature verdicts, chain steps) saves;
-//! the memo changes only the speed, never the run: when both variants of a size are measured, their reports
+//! `memo` against `no-memo` is what memoising pure work (signature verdicts, chain steps, parsed public keys)
+//! saves; the memo changes only the speed, never the run: when both variants of a size are measured, their reports
 //! (trace hash included) are asserted identical. There is no `5000-members/no-memo`: without the memo a
 //! 5,000-member run takes far too long for a benchmark that repeats it a dozen times.
 //!
@@ -52,7 +52,9 @@
 //!
 //! `cargo bench -p sksim-benches --bench sim` measures everything: hours, since every configuration runs 12
 //! times (the untimed first run, one warm-up run, 10 samples) and a run of 1,000 members without the memo, or
-//! of 5,000 with it, takes many minutes. Filter with criterion's regex, e.g.
+//! of 5,000 with it, takes many minutes (on the 2-core, 24 GB machine of `BENCHMARKS.md`: 1,000 members about
+//! 90 s per run with the memo and 25 minutes without; 5,000 members need about 25 GB of memory, more than that
+//! machine has). Filter with criterion's regex, e.g.
 //! `cargo bench -p sksim-benches --bench sim -- 'sim/deliveries/1000-members'`. Configurations the filter
 //! excludes are not run at all, not even their untimed first run (a plain filter is matched as a substring,
 //! as criterion's regex matches it; a filter with regex syntax makes every configuration do its first run,

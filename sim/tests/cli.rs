@@ -667,6 +667,39 @@ fn compare_prints_every_format_and_draws_the_plot() {
     }
 }
 
+/// `--no-memo` changes the speed and says so, nothing else: the same JSON report but for `performance.memo`,
+/// and the same table. `compare --jobs N` gives the same bytes for 1 and 2 threads and refuses 0.
+#[test]
+fn no_memo_and_jobs_change_nothing_but_the_speed() {
+    let file = scenario_file("no-memo.toml", HEALTHY);
+    let file = file.to_str().expect("UTF-8");
+    let mut reports = Vec::new();
+    for extra in [&[][..], &["--no-memo"][..]] {
+        let (status, json, err) = sksim(&[&["run", file, "--format", "json"][..], extra].concat());
+        assert_eq!(status, EXIT_OK, "{err}");
+        let parsed: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+        assert_eq!(parsed["performance"]["memo"], extra.is_empty(), "{json}");
+        assert_eq!(err.contains(", no memo"), !extra.is_empty(), "{err}");
+        reports.push(without_performance(&json));
+    }
+    assert_eq!(reports[0], reports[1]);
+    let (_, table, _) = sksim(&["run", file]);
+    let (_, table_no_memo, _) = sksim(&["run", file, "--no-memo"]);
+    assert_eq!(table, table_no_memo);
+
+    let compare = |extra: &[&str]| {
+        let (status, out, err) = sksim(&[&["compare", file, "--seeds", "0..3"][..], extra].concat());
+        assert_eq!(status, EXIT_OK, "{extra:?}: {err}");
+        out
+    };
+    let one = compare(&["--jobs", "1"]);
+    assert_eq!(compare(&["--jobs", "2"]), one);
+    assert_eq!(compare(&["--jobs", "2", "--no-memo"]), one);
+    let (status, _, err) = sksim(&["compare", file, "--jobs", "0"]);
+    assert_eq!(status, EXIT_BAD_INPUT);
+    assert!(err.contains("--jobs"), "{err}");
+}
+
 /// What the README's "Scaling out" examples do, locally: N shards, then a merge, equal the unsharded sweep.
 #[test]
 fn sharded_sweeps_merge_into_the_unsharded_sweep() {
