@@ -83,6 +83,7 @@ use sksim::config::{
 use sksim::engine;
 use sksim::implementations::reference::Reference;
 use sksim::network::{NetworkConfig, PPM};
+use sksim::performance::grouped;
 use sksim::policy::{Micros, Policy};
 use sksim::report::{Counts, Report};
 use sksim::scenario::{self, Expectations, ImplementationSpec, Scenario};
@@ -176,19 +177,6 @@ fn check(config: &SimConfig) {
 fn run(config: &SimConfig) -> Report {
     let (report, _) = engine::run(config, &Reference { suite: SUITE }).expect("a valid configuration");
     report
-}
-
-/// `1234567` as `1,234,567`.
-fn grouped(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, digit) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(digit);
-    }
-    out
 }
 
 fn describe(id: &str, config: &SimConfig, report: &Report) {
