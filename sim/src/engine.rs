@@ -42,9 +42,9 @@ enum Event {
     Tick { member: usize },
     /// A copy of message `message` reaches member `to`.
     Deliver { message: usize, to: usize },
-    /// A distribution from `from` reaches `to`: sealed bytes over a pairwise channel, or the plaintext record
-    /// the server relays (server-plaintext transport).
-    Distribution { from: usize, to: usize, bytes: Rc<[u8]> },
+    /// A distribution from `from` reaches `to`: over a pairwise channel, or as the plaintext record the server
+    /// relays (server-plaintext transport).
+    Distribution { from: usize, to: usize, wire: Wire },
     /// `requester` has waited long enough for `owner`'s key: if it is still missing, ask for it.
     RequestTimer { requester: usize, owner: usize },
     /// `requester` asks `owner` for its current distribution.
@@ -72,6 +72,28 @@ enum Event {
     JoinProbe { newcomer: usize, joined_at: Micros },
     /// The active phase ends.
     QuietStart,
+}
+
+/// A distribution in flight.
+#[derive(Clone, Debug)]
+enum Wire {
+    /// Bytes exactly as they travel: the plaintext record of a server-plaintext transport.
+    Plain(Rc<[u8]>),
+    /// A distribution its sender signed, sealed for the recipient on their pairwise channel when it arrives.
+    /// Sealing is deterministic (`channel.rs`), so these are the bytes sealing on departure would give, and the
+    /// server relaying them sees (and a curious server reads) exactly those; but one signed copy is shared by
+    /// every recipient instead of a sealed copy each being held in flight — a million at once when a
+    /// 1,000-member group starts.
+    Sealed(Rc<Signed>),
+}
+
+/// A distribution and its sender's identity signature over it (one per distribution, sealed to everyone).
+#[derive(Debug)]
+struct Signed {
+    /// The sender's distribution, as its implementation made it.
+    inner: Rc<[u8]>,
+    /// `Channels::sign` of `inner` by the sender.
+    signature: [u8; 64],
 }
 
 /// A distribution a member created: when, its bytes, and how many members there were then (the server holds
@@ -212,8 +234,8 @@ struct Sim<'a> {
     channels: Channels,
     /// The memo of pure work every instance shares (`None` under `--no-memo`).
     memo: Option<senderkeys::SharedMemo>,
-    /// The identity signature over the distribution sealed last: (signer, distribution, signature).
-    last_signature: Option<(usize, Rc<[u8]>, [u8; 64])>,
+    /// The distribution signed last, with its signer (a distribution goes to every member in turn).
+    last_signed: Option<(usize, Rc<Signed>)>,
     network: Network,
     trace: Trace,
     checkers: Checkers,
@@ -256,7 +278,7 @@ impl<'a> Sim<'a> {
                 config.memo,
             ),
             memo: config.memo.then(senderkeys::Memo::shared),
-            last_signature: None,
+            last_signed: None,
             network: Network::new(config.network.clone(), stream(config.seed, Stream::Network)),
             trace: Trace::new(config.keep_trace),
             checkers: Checkers::default(),
@@ -358,7 +380,7 @@ impl<'a> Sim<'a> {
         match event {
             Event::Tick { member } => self.tick(member),
             Event::Deliver { message, to } => self.deliver(message, to),
-            Event::Distribution { from, to, bytes } => self.receive_distribution(from, to, &bytes),
+            Event::Distribution { from, to, wire } => self.receive_distribution(from, to, &wire),
             Event::RequestTimer { requester, owner } => self.request_timer(requester, owner),
             Event::KeyRequest { requester, owner } => self.answer_key_request(requester, owner),
             Event::Scripted(action) => self.scripted(action),

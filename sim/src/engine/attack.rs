@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use super::{Event, Sim, guarded};
+use super::{Event, Sim, Wire, guarded};
 use crate::attacks::{self, AttackKind, INJECTED_TEXT};
 use crate::checkers::Observation;
 use crate::config::{Attacker, WORK_BUDGET_STEPS};
@@ -247,10 +247,10 @@ impl Sim<'_> {
             .filter(|&m| m != target && (!sealed || m < members_then))
             .collect();
         for to in receivers {
-            let bytes = if sealed {
-                self.seal(target, to, &stale)
+            let wire = if sealed {
+                Wire::Sealed(self.signed(target, &stale))
             } else {
-                Rc::clone(&stale)
+                Wire::Plain(Rc::clone(&stale))
             };
             let arrival = self.network.reliable(self.now);
             self.schedule(
@@ -258,7 +258,7 @@ impl Sim<'_> {
                 Event::Distribution {
                     from: target,
                     to,
-                    bytes,
+                    wire,
                 },
             );
         }

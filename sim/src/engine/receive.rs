@@ -3,7 +3,7 @@
 
 use std::rc::Rc;
 
-use super::{Event, Sim, guarded};
+use super::{Event, Sim, Wire, guarded};
 use crate::checkers::Observation;
 use crate::config::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
 use crate::ground_truth;
@@ -286,28 +286,34 @@ impl Sim<'_> {
         }
     }
 
-    pub(super) fn receive_distribution(&mut self, from: usize, to: usize, bytes: &Rc<[u8]>) {
+    pub(super) fn receive_distribution(&mut self, from: usize, to: usize, wire: &Wire) {
         if self.members[to].departed || self.members[from].departed {
             return;
         }
         if self.held_for_offline(to, || Event::Distribution {
             from,
             to,
-            bytes: Rc::clone(bytes),
+            wire: wire.clone(),
         }) {
             return;
         }
-        let inner = if self.factory.transport() == Transport::ServerPlaintext {
-            Rc::clone(bytes)
-        } else {
-            match self.channels.open(from, to, bytes) {
-                Ok(inner) => inner.into(),
-                Err(refused) => {
-                    let reason = refused.reason();
-                    *self.counts.rejections.entry(reason.to_owned()).or_default() += 1;
-                    self.trace
-                        .record(self.now, format_args!("distribution m{from}->m{to} {reason}"));
-                    return;
+        let inner = match wire {
+            Wire::Plain(bytes) => Rc::clone(bytes),
+            Wire::Sealed(signed) => {
+                let sealed = self.channels.seal(from, to, &signed.signature, &signed.inner);
+                // The server relays the sealed bytes; a curious one tries to read them as it hands them over.
+                if self.config.server.reads() {
+                    self.server_reads_distribution(from, &sealed);
+                }
+                match self.channels.open(from, to, &sealed) {
+                    Ok(inner) => inner.into(),
+                    Err(refused) => {
+                        let reason = refused.reason();
+                        *self.counts.rejections.entry(reason.to_owned()).or_default() += 1;
+                        self.trace
+                            .record(self.now, format_args!("distribution m{from}->m{to} {reason}"));
+                        return;
+                    }
                 }
             }
         };

@@ -3,7 +3,8 @@
 
 use std::rc::Rc;
 
-use super::{Event, Sim, guarded};
+use super::{Event, Signed, Sim, Wire, guarded};
+use crate::channel::Channels;
 use crate::checkers::Observation;
 use crate::config::HOUR_US;
 use crate::ground_truth::{self, Bitset, SentMessage};
@@ -163,42 +164,36 @@ impl Sim<'_> {
         inner: Rc<[u8]>,
         cause: DistributionCause,
     ) {
-        let wire = if self.factory.transport() == Transport::ServerPlaintext {
-            inner
+        let (wire, bytes) = if self.factory.transport() == Transport::ServerPlaintext {
+            let bytes = inner.len();
+            (Wire::Plain(inner), bytes)
         } else {
-            let sealed = self.seal(from, to, &inner);
-            if self.config.server.reads() {
-                self.server_reads_distribution(from, &sealed);
-            }
-            sealed
+            let bytes = Channels::sealed_len(inner.len());
+            (Wire::Sealed(self.signed(from, &inner)), bytes)
         };
-        let bytes = wire.len() as u64;
+        let bytes = bytes as u64;
         let cost = self.counts.distributions_by_cause.entry(cause).or_default();
         cost.messages += 1;
         cost.bytes += bytes;
         let arrival = self.network.reliable(self.departure(from));
-        self.schedule(
-            arrival,
-            Event::Distribution {
-                from,
-                to,
-                bytes: wire,
-            },
-        );
+        self.schedule(arrival, Event::Distribution { from, to, wire });
     }
 
-    /// Seals `inner` for `to`, signing it once per distribution (the signature of the last one is kept, since a
+    /// `inner` with `from`'s identity signature, signed once per distribution (the last one is kept, since a
     /// distribution goes to every member in turn).
-    pub(super) fn seal(&mut self, from: usize, to: usize, inner: &Rc<[u8]>) -> Rc<[u8]> {
-        let signature = match &self.last_signature {
-            Some((signer, signed, signature)) if *signer == from && Rc::ptr_eq(signed, inner) => *signature,
-            _ => {
-                let signature = self.channels.sign(from, inner);
-                self.last_signature = Some((from, Rc::clone(inner), signature));
-                signature
-            }
-        };
-        self.channels.seal(from, to, &signature, inner).into()
+    pub(super) fn signed(&mut self, from: usize, inner: &Rc<[u8]>) -> Rc<Signed> {
+        if let Some((signer, signed)) = &self.last_signed
+            && *signer == from
+            && Rc::ptr_eq(&signed.inner, inner)
+        {
+            return Rc::clone(signed);
+        }
+        let signed = Rc::new(Signed {
+            inner: Rc::clone(inner),
+            signature: self.channels.sign(from, inner),
+        });
+        self.last_signed = Some((from, Rc::clone(&signed)));
+        signed
     }
 
     pub(super) fn operation_failed(&mut self, member: usize, operation: &str, reason: &str) {
