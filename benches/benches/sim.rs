@@ -53,7 +53,7 @@
 //! `cargo bench -p sksim-benches --bench sim` measures everything: hours, since every configuration runs 12
 //! times (the untimed first run, one warm-up run, 10 samples) and a run of 1,000 members without the memo, or
 //! of 5,000 with it, takes many minutes (on the 2-core, 24 GB machine of `BENCHMARKS.md`: 1,000 members about
-//! 90 s per run with the memo and 25 minutes without; 5,000 members need about 25 GB of memory, more than that
+//! 80 s per run with the memo and 25 minutes without; 5,000 members need about 24 GB of memory, all that
 //! machine has). Filter with criterion's regex, e.g.
 //! `cargo bench -p sksim-benches --bench sim -- 'sim/deliveries/1000-members'`. Configurations the filter
 //! excludes are not run at all, not even their untimed first run (a plain filter is matched as a substring,
