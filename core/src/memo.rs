@@ -193,9 +193,7 @@ impl Memo {
         }
         kdf.next_chain_key(chain_key)
     }
-}
 
-impl Memo {
     /// The public key `bytes` parse to, or `None` if they are not a valid Ed25519 point — the same answer as
     /// [`SigningPublicKey::from_bytes`], computed once per distinct 32 bytes.
     pub fn public_key(&mut self, bytes: &[u8; SIGNING_PUBLIC_KEY_BYTES]) -> Option<SigningPublicKey> {

@@ -41,9 +41,9 @@
 //!
 //! Version 1 derived each pair's key with an X25519 agreement between static identity keys. That is one
 //! scalar multiplication per pair of members — 500,000 for a 1,000-member group, about 45 s at the 88 µs each
-//! measured on the project's machine (`BENCHMARKS.md`), half the time of a whole 1,000-member run today —
-//! spent on a step Sender Keys take as given. Version 2 keeps the
-//! real AEAD and the real signatures and starts from established sessions instead.
+//! measured on the project's machine (`BENCHMARKS.md`), more than half the 78 s a whole 1,000-member run takes
+//! now — spent on a step Sender Keys take as given. Version 2 keeps the real AEAD and the real signatures and
+//! starts from established sessions instead.
 //!
 //! # Determinism and replays
 //!
