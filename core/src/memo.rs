@@ -32,7 +32,8 @@ use crate::consts::{
 };
 use crate::error::Result;
 use crate::kdf::{ChainKey, Kdf, MessageKey};
-use crate::signing::SigningPublicKey;
+use crate::signing::{self, SigningPublicKey};
+use ed25519_dalek::VerifyingKey;
 
 /// A memo shared by the sessions of one run (sessions are single-threaded; every run has its own).
 pub type SharedMemo = Rc<RefCell<Memo>>;
@@ -70,10 +71,10 @@ struct Step {
     next_chain_key: ChainKey,
 }
 
-/// One remembered public key: its bytes and what they parse to (`None`: not a valid point).
+/// One remembered public key: its bytes and the point they decompress to (`None`: not a valid point).
 struct PublicKey {
     bytes: [u8; SIGNING_PUBLIC_KEY_BYTES],
-    parsed: Option<SigningPublicKey>,
+    point: Option<VerifyingKey>,
 }
 
 /// The memo tables. See the module documentation.
@@ -146,7 +147,9 @@ impl Memo {
             self.stats.verifications_memoised += 1;
             return held.valid;
         }
-        let valid = key.verifies(message, signature);
+        let valid = self
+            .point(&public_key)
+            .is_some_and(|point| signing::verifies_with(&point, message, signature));
         self.stats.verifications_performed += 1;
         self.verdicts[at] = Some(Verdict {
             public_key,
@@ -197,20 +200,22 @@ impl Memo {
     /// The public key `bytes` parse to, or `None` if they are not a valid Ed25519 point — the same answer as
     /// [`SigningPublicKey::from_bytes`], computed once per distinct 32 bytes.
     pub fn public_key(&mut self, bytes: &[u8; SIGNING_PUBLIC_KEY_BYTES]) -> Option<SigningPublicKey> {
+        self.point(bytes).map(|_| SigningPublicKey::decompressed(*bytes))
+    }
+
+    /// The point `bytes` decompress to (a square root in the field), once per distinct 32 bytes.
+    fn point(&mut self, bytes: &[u8; SIGNING_PUBLIC_KEY_BYTES]) -> Option<VerifyingKey> {
         let at = slot(bytes, self.public_keys.len());
         if let Some(held) = &self.public_keys[at]
             && held.bytes == *bytes
         {
             self.stats.public_keys_memoised += 1;
-            return held.parsed;
+            return held.point;
         }
-        let parsed = SigningPublicKey::from_bytes("public key", bytes).ok();
+        let point = signing::decompress(bytes);
         self.stats.public_keys_parsed += 1;
-        self.public_keys[at] = Some(PublicKey {
-            bytes: *bytes,
-            parsed,
-        });
-        parsed
+        self.public_keys[at] = Some(PublicKey { bytes: *bytes, point });
+        point
     }
 }
 
