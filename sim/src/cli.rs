@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::checkers::INVARIANTS;
+use crate::external::ADAPTER_TIMEOUT_MAX;
 use crate::output::{JsonReport, header};
 use crate::performance::Performance;
 use crate::policy::Policy;
@@ -90,6 +91,10 @@ enum Command {
         /// everything itself. The report and trace are the same; only the `performance` section differs.
         #[arg(long)]
         no_memo: bool,
+        /// How long to wait for each answer of an `external:` adapter before stopping it as hung (a `no-crash`
+        /// violation), e.g. `30s` or `500ms`.
+        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_adapter_timeout)]
+        adapter_timeout: std::time::Duration,
     },
     /// Compare rotation policies (and implementations) over many seeds.
     ///
@@ -122,6 +127,9 @@ enum Command {
         /// Do not memoise pure work (see `sksim run --no-memo`); the comparison is the same.
         #[arg(long)]
         no_memo: bool,
+        /// How long to wait for each answer of an `external:` adapter (see `sksim run --adapter-timeout`).
+        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_adapter_timeout)]
+        adapter_timeout: std::time::Duration,
     },
     /// Shrink a failing scenario to a minimal one that still violates the same invariant (delta debugging).
     ///
@@ -236,6 +244,7 @@ pub fn main_with(
             out: json_out,
             trace,
             no_memo,
+            adapter_timeout,
         } => {
             let request = RunRequest {
                 file,
@@ -244,6 +253,7 @@ pub fn main_with(
                 json_out,
                 trace,
                 memo: !no_memo,
+                adapter_timeout,
             };
             run(&request, out, err)
         }
@@ -256,6 +266,7 @@ pub fn main_with(
             plot,
             jobs,
             no_memo,
+            adapter_timeout,
         } => {
             let request = CompareCommand {
                 file,
@@ -266,6 +277,7 @@ pub fn main_with(
                 plot,
                 jobs,
                 memo: !no_memo,
+                adapter_timeout,
             };
             compare(&request, out, err)
         }
@@ -338,6 +350,20 @@ struct RunRequest {
     json_out: Option<PathBuf>,
     trace: Option<PathBuf>,
     memo: bool,
+    adapter_timeout: std::time::Duration,
+}
+
+/// `--adapter-timeout`: a duration from 1 ms to [`ADAPTER_TIMEOUT_MAX`].
+fn parse_adapter_timeout(text: &str) -> Result<std::time::Duration, String> {
+    let us = crate::policy::parse_duration(text).map_err(|e| e.to_string())?;
+    let timeout = std::time::Duration::from_micros(us);
+    if timeout < std::time::Duration::from_millis(1) || timeout > ADAPTER_TIMEOUT_MAX {
+        return Err(format!(
+            "`{text}`: the adapter timeout must be from 1ms to {}s",
+            ADAPTER_TIMEOUT_MAX.as_secs()
+        ));
+    }
+    Ok(timeout)
 }
 
 fn parse_policy(text: &str) -> Result<Policy, Failure> {
@@ -373,6 +399,7 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
     };
     let mut scenario = scenario.with_overrides(&overrides)?;
     scenario.config.memo = request.memo;
+    scenario.config.adapter_timeout = request.adapter_timeout;
     let parameters = header(&scenario, &file_name);
     match request.format {
         Format::Table => writeln!(out, "{parameters}").map_err(io_failed)?,
@@ -440,6 +467,7 @@ struct CompareCommand {
     plot: Option<PathBuf>,
     jobs: Option<u16>,
     memo: bool,
+    adapter_timeout: std::time::Duration,
 }
 
 /// A progress bar on stderr for `total` steps; hidden when stderr is not a terminal.
@@ -464,6 +492,7 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
     }
     let mut scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
     scenario.config.memo = request.memo;
+    scenario.config.adapter_timeout = request.adapter_timeout;
     let policies = request
         .policies
         .iter()

@@ -340,7 +340,11 @@ pub fn compare(request: &Request, progress: &(dyn Fn() + Sync)) -> Result<Compar
                 implementation: implementation.clone(),
                 policy: *policy,
             })?;
-            scenario.implementation.factory().map_err(RunError::BadInput)?;
+            // Start an external adapter once here, so a broken one is one clear error, not one per seed.
+            scenario
+                .implementation
+                .factory_with(scenario.config.adapter_timeout)
+                .map_err(RunError::BadInput)?;
             prepared.push(scenario);
         }
     }

@@ -229,6 +229,10 @@ pub struct SimConfig {
     /// (tested on the whole scenario library); `--no-memo` turns it off to measure the difference.
     #[serde(skip)]
     pub memo: bool,
+    /// How long to wait for each answer of an external adapter before stopping it as hung
+    /// (`--adapter-timeout`; built-in implementations ignore it).
+    #[serde(skip)]
+    pub adapter_timeout: std::time::Duration,
 }
 
 impl SimConfig {
@@ -249,6 +253,7 @@ impl SimConfig {
             actions: Vec::new(),
             keep_trace: false,
             memo: true,
+            adapter_timeout: crate::external::ADAPTER_TIMEOUT_DEFAULT,
         }
     }
 }

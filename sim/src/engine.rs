@@ -21,7 +21,7 @@ use crate::channel::{Channels, Identity};
 use crate::checkers::{At, Checkers, Observation};
 use crate::config::{Action, MEMBERS_MAX, SimConfig};
 use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
-use crate::implementation::{Implementation, ImplementationFactory};
+use crate::implementation::{Implementation, ImplementationFactory, IncidentKind};
 use crate::network::Network;
 use crate::policy::Micros;
 use crate::report::{Counts, Report};
@@ -163,12 +163,14 @@ pub fn run(
     validate(config)?;
     let mut sim = Sim::new(config, factory);
     sim.start();
+    sim.take_incidents();
     while let Some(Reverse(next)) = sim.queue.pop() {
         if next.time > config.duration + config.quiet {
             break;
         }
         sim.now = next.time;
         sim.handle(next.event);
+        sim.take_incidents();
     }
     Ok(sim.finish())
 }
@@ -374,6 +376,26 @@ impl<'a> Sim<'a> {
             knows_joined: crate::ground_truth::Bitset::default(),
         });
         index
+    }
+
+    /// Records what went wrong outside the implementation's answers (an external adapter's crashes, hangs and
+    /// protocol errors) since the last event: in the trace, and as `no-crash` violations for crashes and hangs.
+    fn take_incidents(&mut self) {
+        for incident in self.factory.take_incidents() {
+            let kind = match incident.kind {
+                IncidentKind::Crashed => "crashed",
+                IncidentKind::TimedOut => "timed-out",
+                IncidentKind::ProtocolError => "protocol-error",
+            };
+            self.trace.record(self.now, format_args!("adapter {kind}"));
+            if incident.kind != IncidentKind::ProtocolError {
+                let at = self.at();
+                self.checkers.observe(&Observation::AdapterFailed {
+                    at,
+                    detail: &incident.detail,
+                });
+            }
+        }
     }
 
     fn handle(&mut self, event: Event) {

@@ -36,7 +36,7 @@ impl From<senderkeys::Error> for Rejection {
 }
 
 /// How an implementation's distributions travel.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Transport {
     /// Sealed for one recipient over a pairwise channel (Accord, Signal, the reference): the server never reads
@@ -80,6 +80,19 @@ impl WorkBudget {
         Ok(())
     }
 
+    /// Takes `steps` steps at once (an external implementation reports its count after the fact); fails if that
+    /// goes past the budget.
+    pub fn take(&mut self, steps: u64) -> Result<(), Rejection> {
+        self.steps = self.steps.saturating_add(steps);
+        if self.steps > self.steps_max {
+            return Err(Rejection {
+                reason: BUDGET_EXHAUSTED.to_owned(),
+                detail: format!("more than {} chain steps for one operation", self.steps_max),
+            });
+        }
+        Ok(())
+    }
+
     /// Steps taken so far.
     pub fn steps(&self) -> u64 {
         self.steps
@@ -97,7 +110,8 @@ pub struct Accepted {
 
 /// Where an envelope sits in its sender's chain: the sender key's id (in the implementation's own display form)
 /// and the iteration. Part of the ground truth logged with every envelope.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ChainPosition {
     /// The sender key's id, as the implementation writes it (opaque to the engine; compared for equality).
     pub key_id: String,
@@ -204,4 +218,60 @@ pub trait ImplementationFactory {
     fn skipped_keys_max(&self) -> usize {
         senderkeys::consts::SKIPPED_KEYS_MAX
     }
+    /// Failures outside the implementation's answers since the last call — an external adapter that crashed, hung
+    /// or broke the protocol. The engine asks after every event and records each one (`no-crash` for a crash or a
+    /// hang). Built-in implementations have none.
+    fn take_incidents(&self) -> Vec<Incident> {
+        Vec::new()
+    }
+    /// What talking to an external adapter took and what went wrong, for the report (`None`: built in).
+    fn adapter_report(&self) -> Option<AdapterReport> {
+        None
+    }
 }
+
+/// A failure of an external adapter, as opposed to a verdict of the implementation behind it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Incident {
+    /// What kind of failure.
+    pub kind: IncidentKind,
+    /// What happened, for the report: the operation, the member, the exit status or the broken rule, and what
+    /// sksim did about it.
+    pub detail: String,
+}
+
+/// Kinds of [`Incident`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IncidentKind {
+    /// The adapter process exited or closed its output (judged by `no-crash`).
+    Crashed,
+    /// The adapter did not answer within the timeout and was stopped (judged by `no-crash`).
+    TimedOut,
+    /// The adapter answered something the protocol does not allow (counted in the adapter report).
+    ProtocolError,
+}
+
+/// The adapter section of a report.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AdapterReport {
+    /// The command line the adapter was started with.
+    pub command: String,
+    /// Requests sent.
+    pub requests: u64,
+    /// Times the adapter process exited or closed its output.
+    pub crashes: u64,
+    /// Requests that timed out.
+    pub timeouts: u64,
+    /// Answers that broke the protocol.
+    pub protocol_errors: u64,
+    /// Times sksim started the adapter again after a failure.
+    pub restarts: u64,
+    /// Operations refused because the instance they were for had lived in an adapter process that failed.
+    pub lost_instance_requests: u64,
+    /// What went wrong, in order (the first [`ADAPTER_INCIDENTS_KEPT`]; all are counted above).
+    pub incidents: Vec<String>,
+}
+
+/// Incidents an [`AdapterReport`] quotes in full.
+pub const ADAPTER_INCIDENTS_KEPT: usize = 20;

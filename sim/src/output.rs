@@ -13,6 +13,7 @@ use tabled::{Table, Tabled};
 use crate::checkers::Verdict;
 use crate::config::CompromiseScope;
 use crate::engine::Exposure;
+use crate::implementation::AdapterReport;
 use crate::performance::Performance;
 use crate::policy::{Micros, format_duration};
 use crate::runner::Outcome;
@@ -43,6 +44,9 @@ pub struct JsonReport {
     pub metrics: Metrics,
     /// What each compromise exposed.
     pub exposures: Vec<Exposure>,
+    /// What talking to an external adapter took and what went wrong (external implementations only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub adapter: Option<AdapterReport>,
     /// How fast the run went (`sksim run` only): the one part of a report that differs between runs of the same
     /// scenario and seed. Not part of the trace or its hash.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -117,6 +121,9 @@ pub struct Metrics {
     pub attack_inputs: u64,
     /// Crafted inputs accepted.
     pub attack_accepted: u64,
+    /// Scripted attacks that could not be made (e.g. an input sksim crafts with its own codecs, for a wire format
+    /// it does not know); each is a line in the trace saying why.
+    pub attacks_skipped: u64,
     /// Events processed.
     pub events: u64,
 }
@@ -203,6 +210,7 @@ impl JsonReport {
             exposed_after_compromise: report.exposures.iter().map(|e| e.after).sum(),
             attack_inputs: counts.attack_inputs,
             attack_accepted: counts.attack_accepted,
+            attacks_skipped: counts.attacks_skipped,
             events: report.events,
         };
         JsonReport {
@@ -217,6 +225,7 @@ impl JsonReport {
             invariants,
             metrics,
             exposures: report.exposures.clone(),
+            adapter: report.adapter.clone(),
             performance: None,
         }
     }
@@ -291,7 +300,14 @@ impl JsonReport {
             ("key requests", m.key_requests.to_string()),
             (
                 "attack inputs",
-                format!("{} delivered, {} accepted", m.attack_inputs, m.attack_accepted),
+                if m.attacks_skipped == 0 {
+                    format!("{} delivered, {} accepted", m.attack_inputs, m.attack_accepted)
+                } else {
+                    format!(
+                        "{} delivered, {} accepted; {} attacks skipped (see the trace)",
+                        m.attack_inputs, m.attack_accepted, m.attacks_skipped
+                    )
+                },
             ),
             ("exposed after compromise", m.exposed_after_compromise.to_string()),
         ];
@@ -308,8 +324,30 @@ impl JsonReport {
             out.push_str(&exposure_table(&self.exposures));
             out.push('\n');
         }
+        if let Some(adapter) = &self.adapter {
+            out.push_str(&adapter_lines(adapter));
+        }
         out
     }
+}
+
+/// The adapter section of the table form: the counts, then each incident quoted.
+fn adapter_lines(adapter: &AdapterReport) -> String {
+    let mut out = format!(
+        "adapter `{}`: {} requests, {} crashes, {} timeouts, {} protocol errors, {} restarts, {} requests for \
+         lost instances\n",
+        adapter.command,
+        adapter.requests,
+        adapter.crashes,
+        adapter.timeouts,
+        adapter.protocol_errors,
+        adapter.restarts,
+        adapter.lost_instance_requests
+    );
+    for incident in &adapter.incidents {
+        let _ = writeln!(out, "  - {incident}");
+    }
+    out
 }
 
 fn rejected_line(total: u64, by_reason: &BTreeMap<String, u64>) -> String {

@@ -117,6 +117,8 @@ pub struct Report {
     pub exposures: Vec<crate::engine::Exposure>,
     /// One verdict per invariant, in the threat model's order.
     pub invariants: Vec<InvariantReport>,
+    /// What talking to an external adapter took and what went wrong (`None` for built-in implementations).
+    pub adapter: Option<crate::implementation::AdapterReport>,
 }
 
 impl Report {

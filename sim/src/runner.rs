@@ -5,6 +5,7 @@
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::engine;
+use crate::implementation::ImplementationFactory;
 use crate::policy::Policy;
 use crate::report::Report;
 use crate::scenario::{ImplementationSpec, Scenario};
@@ -78,7 +79,8 @@ impl Outcome {
     }
 }
 
-/// Runs `scenario` as it stands (apply [`Scenario::with_overrides`] first) and judges it.
+/// Runs `scenario` as it stands (apply [`Scenario::with_overrides`] first) with the implementation it names,
+/// and judges it.
 ///
 /// # Errors
 ///
@@ -86,10 +88,29 @@ impl Outcome {
 /// [`RunError::Harness`] when the engine itself panics (a panic inside an implementation is not one: the engine
 /// catches it and records `no-crash`).
 pub fn run_scenario(scenario: &Scenario, keep_trace: bool) -> Result<Outcome, RunError> {
-    let factory = scenario.implementation.factory().map_err(RunError::BadInput)?;
+    let factory = scenario
+        .implementation
+        .factory_with(scenario.config.adapter_timeout)
+        .map_err(RunError::BadInput)?;
+    run_scenario_with(scenario, factory.as_ref(), keep_trace)
+}
+
+/// Runs `scenario` with instances from `factory` instead of the implementation the scenario names, and judges it
+/// against the scenario's `[expect]` — the entry point for an implementation that lives in another crate (see
+/// `examples/custom-implementation`). Everything else (seed, workload, faults, events, checkers) is the
+/// scenario's.
+///
+/// # Errors
+///
+/// As [`run_scenario`].
+pub fn run_scenario_with(
+    scenario: &Scenario,
+    factory: &dyn ImplementationFactory,
+    keep_trace: bool,
+) -> Result<Outcome, RunError> {
     let mut config = scenario.config.clone();
     config.keep_trace = keep_trace;
-    let result = catch_unwind(AssertUnwindSafe(|| engine::run(&config, factory.as_ref())));
+    let result = catch_unwind(AssertUnwindSafe(|| engine::run(&config, factory)));
     let (report, trace) = match result {
         Ok(Ok(done)) => done,
         Ok(Err(refused)) => return Err(RunError::BadInput(refused.to_string())),

@@ -146,6 +146,7 @@ use crate::checkers::{INVARIANTS, InvariantReport, Verdict};
 use crate::config::{
     Action, Attacker, CompromiseScope, HOUR_US, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
 };
+use crate::external::ExternalFactory;
 use crate::ground_truth::PLAINTEXT_HEADER_BYTES;
 use crate::implementation::ImplementationFactory;
 use crate::implementations::{accord, chatalot, p2p, reference};
@@ -278,7 +279,7 @@ pub enum ImplementationSpec {
     Chatalot,
     /// The model of the peer-to-peer sketch (seed 000).
     P2p,
-    /// An external adapter, started with this command line (not supported yet).
+    /// An external adapter, started with this command line (see [`crate::external`]).
     External(String),
 }
 
@@ -330,22 +331,33 @@ impl ImplementationSpec {
         }
     }
 
-    /// The factory that creates this implementation's instances.
+    /// The factory that creates this implementation's instances; an external one starts its adapter, waiting up
+    /// to [`crate::external::ADAPTER_TIMEOUT_DEFAULT`] for each answer.
     ///
     /// # Errors
     ///
-    /// External implementations are not supported yet.
+    /// When an external adapter cannot be started (see [`ExternalFactory::start`]).
     pub fn factory(&self) -> Result<Box<dyn ImplementationFactory + Send + Sync>, String> {
+        self.factory_with(crate::external::ADAPTER_TIMEOUT_DEFAULT)
+    }
+
+    /// [`ImplementationSpec::factory`], waiting up to `adapter_timeout` for each answer of an external adapter.
+    ///
+    /// # Errors
+    ///
+    /// When an external adapter cannot be started (see [`ExternalFactory::start`]).
+    pub fn factory_with(
+        &self,
+        adapter_timeout: std::time::Duration,
+    ) -> Result<Box<dyn ImplementationFactory + Send + Sync>, String> {
         match self {
             ImplementationSpec::Reference(suite) => Ok(Box::new(reference::Reference { suite: *suite })),
             ImplementationSpec::Accord => Ok(Box::new(accord::Accord)),
             ImplementationSpec::Chatalot => Ok(Box::new(chatalot::Chatalot)),
             ImplementationSpec::P2p => Ok(Box::new(p2p::P2p)),
-            ImplementationSpec::External(_) => Err(
-                "external implementations are not supported yet (issue: external adapters); use reference, \
-                 accord, chatalot or p2p"
-                    .to_owned(),
-            ),
+            ImplementationSpec::External(command) => {
+                Ok(Box::new(ExternalFactory::start(command, adapter_timeout)?))
+            }
         }
     }
 }

@@ -389,6 +389,7 @@ fn the_json_report_is_exact() {
             "exposed_after_compromise": 20,
             "attack_inputs": 0,
             "attack_accepted": 0,
+            "attacks_skipped": 0,
             "events": 241
           },
           "exposures": [
@@ -489,12 +490,16 @@ fn bad_input_exits_2_with_a_precise_message() {
 
     let good = scenario_file("good.toml", HEALTHY);
     let good = good.to_str().expect("UTF-8 path");
-    let cases: [(&[&str], &str); 5] = [
+    let cases: [(&[&str], &str); 6] = [
         (&["run", good, "--policy", "evry-messages:3"], "--policy"),
         (&["run", good, "--impl", "acord"], "did you mean `accord`?"),
         (
-            &["run", good, "--impl", "external:./adapter"],
-            "not supported yet",
+            &["run", good, "--impl", "external:./no-such-adapter"],
+            "the adapter `./no-such-adapter` could not be started: cannot run `./no-such-adapter`",
+        ),
+        (
+            &["run", good, "--adapter-timeout", "0s"],
+            "the adapter timeout must be from 1ms to 3600s",
         ),
         (
             &["run", "/nonexistent/scenario.toml"],

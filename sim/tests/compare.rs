@@ -209,11 +209,14 @@ fn errors_come_before_any_run() {
     let error = compare(&bad_impl, &tick).unwrap_err().to_string();
     assert!(error.contains("did you mean `accord`"), "{error}");
     let external = Request {
-        implementations: vec!["external:./adapter".to_owned()],
+        implementations: vec!["external:./no-such-adapter".to_owned()],
         ..request(&["never"], 0..2)
     };
     let error = compare(&external, &tick).unwrap_err().to_string();
-    assert!(error.contains("not supported yet"), "{error}");
+    assert!(
+        error.contains("the adapter `./no-such-adapter` could not be started"),
+        "{error}"
+    );
     let error = compare(&request(&["never"], 3..3), &tick)
         .unwrap_err()
         .to_string();

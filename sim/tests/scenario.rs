@@ -355,7 +355,7 @@ fn implementations_and_suites() {
             .factory()
             .err()
             .unwrap()
-            .starts_with("external implementations are not supported yet")
+            .starts_with("the adapter `./adapter --fast` could not be started")
     );
     assert!(ImplementationSpec::parse("external:").is_err());
     let acord = ImplementationSpec::parse("acord").unwrap_err();

@@ -704,10 +704,10 @@ fn sweep_refuses_bad_requests() {
     );
     assert!(
         bad(SweepRequest {
-            implementation: Some("external:./x".to_owned()),
+            implementation: Some("external:./no-such-adapter".to_owned()),
             ..base.clone()
         })
-        .contains("not supported yet")
+        .contains("the adapter `./no-such-adapter` could not be started")
     );
     assert!(
         bad(SweepRequest {

@@ -62,6 +62,13 @@ pub enum Observation<'a> {
         /// What it shows.
         plaintext: &'a [u8],
     },
+    /// An external adapter crashed or hung (its process was stopped).
+    AdapterFailed {
+        /// When.
+        at: At,
+        /// What happened (operation, member, exit status, what sksim did).
+        detail: &'a str,
+    },
     /// An implementation panicked.
     Panicked {
         /// When.

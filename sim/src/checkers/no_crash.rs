@@ -1,4 +1,5 @@
-//! `no-crash`: the implementation never panics or aborts, whatever it is fed.
+//! `no-crash`: the implementation never panics or aborts, whatever it is fed; an external adapter never exits,
+//! closes its output or stops answering.
 
 use super::{Checker, InvariantReport, Observation, Tally};
 
@@ -14,15 +15,19 @@ impl Default for NoCrash {
 
 impl Checker for NoCrash {
     fn observe(&mut self, observation: &Observation<'_>) {
-        if let Observation::Panicked {
-            at,
-            member,
-            operation,
-            message,
-        } = observation
-        {
-            self.0
-                .violation(*at, format!("m{member} panicked in {operation}: {message}"));
+        match observation {
+            Observation::Panicked {
+                at,
+                member,
+                operation,
+                message,
+            } => self
+                .0
+                .violation(*at, format!("m{member} panicked in {operation}: {message}")),
+            Observation::AdapterFailed { at, detail } => {
+                self.0.violation(*at, format!("the adapter failed: {detail}"));
+            }
+            _ => {}
         }
     }
 

@@ -274,6 +274,7 @@ impl Sim<'_> {
                 bytes: rotation.bytes.checked_div(rotations).unwrap_or(0),
             },
         };
+        self.take_incidents();
         let events = self.trace.events();
         let (trace_hash, lines) = self.trace.finish();
         let report = Report {
@@ -289,6 +290,7 @@ impl Sim<'_> {
             distribution,
             delivery_ppm: (delivered * 1_000_000).checked_div(expected).unwrap_or(1_000_000),
             invariants: self.checkers.finish(),
+            adapter: self.factory.adapter_report(),
         };
         (report, lines)
     }

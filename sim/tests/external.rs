@@ -1,0 +1,333 @@
+//! External implementations through the adapter protocol, driven against `sksim-adapter` (sksim's built-in
+//! implementations served over the protocol): the verdicts and the whole run must be those of the built-in
+//! implementation, and a broken adapter must become findings, never a harness failure.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use rayon::prelude::*;
+use sksim::checkers::Verdict;
+use sksim::implementation::AdapterReport;
+use sksim::runner::{Outcome, RunError, run_scenario};
+use sksim::scenario::{ImplementationSpec, Scenario, load};
+
+fn scenarios_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scenarios")
+}
+
+/// `external:` + the adapter serving `builtin`, with extra adapter arguments.
+fn external(builtin: &str, extra: &[&str]) -> ImplementationSpec {
+    let adapter = env!("CARGO_BIN_EXE_sksim-adapter");
+    let mut words = vec![adapter];
+    words.extend_from_slice(extra);
+    words.push(builtin);
+    let line = shlex::try_join(words).expect("no NUL bytes in the command line");
+    ImplementationSpec::External(line)
+}
+
+/// The trace with the two things an adapter's own randomness decides masked: sender key ids and envelope hashes.
+/// (sksim hands the adapter 64 random bytes per operation where the built-in implementation draws what it needs,
+/// so keys and ciphertexts differ; every event, its time and its outcome must not.)
+fn masked(trace: &[String]) -> Vec<String> {
+    trace
+        .iter()
+        .map(|line| {
+            line.split(' ')
+                .map(|word| {
+                    if let Some(rest) = word.strip_prefix("key=") {
+                        let iteration = rest.rsplit_once(':').map_or("", |(_, i)| i);
+                        format!("key=*:{iteration}")
+                    } else if word.starts_with("env=") {
+                        "env=*".to_owned()
+                    } else {
+                        word.to_owned()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn verdicts(outcome: &Outcome) -> Vec<(&'static str, Verdict, u64)> {
+    outcome
+        .report
+        .invariants
+        .iter()
+        .map(|i| (i.invariant, i.verdict, i.violations_total))
+        .collect()
+}
+
+fn adapter(outcome: &Outcome) -> &AdapterReport {
+    outcome
+        .report
+        .adapter
+        .as_ref()
+        .expect("an external run has an adapter report")
+}
+
+#[test]
+fn the_reference_adapter_reproduces_every_scenario_of_the_library() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(scenarios_dir())
+        .expect("the scenario directory")
+        .map(|entry| entry.expect("a directory entry").path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.sort();
+    assert!(files.len() >= 40, "the library has {} scenarios", files.len());
+    let failures: Vec<String> = files
+        .par_iter()
+        .filter_map(|file| {
+            let builtin = load(file).expect("a library scenario parses");
+            let inside = run_scenario(&builtin, true).expect("the built-in run");
+            let mut outside_scenario = builtin.clone();
+            outside_scenario.implementation = external(&builtin.implementation.to_string(), &[]);
+            let outside = run_scenario(&outside_scenario, true).expect("the external run");
+            let name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let mut wrong = Vec::new();
+            if verdicts(&inside) != verdicts(&outside) {
+                wrong.push(format!(
+                    "verdicts differ:\n  built in {:?}\n  external {:?}",
+                    verdicts(&inside),
+                    verdicts(&outside)
+                ));
+            }
+            if inside.mismatches != outside.mismatches {
+                wrong.push(format!(
+                    "expectations differ: {:?} vs {:?}",
+                    inside.mismatches, outside.mismatches
+                ));
+            }
+            let (a, b) = (&inside.report.counts, &outside.report.counts);
+            if (a.deliveries, a.decrypted) != (b.deliveries, b.decrypted) {
+                wrong.push(format!(
+                    "deliveries differ: {} decrypted of {} vs {} of {}",
+                    a.decrypted, a.deliveries, b.decrypted, b.deliveries
+                ));
+            }
+            let report = adapter(&outside);
+            if (report.crashes, report.timeouts, report.protocol_errors) != (0, 0, 0) {
+                wrong.push(format!("the adapter failed: {:?}", report.incidents));
+            }
+            (!wrong.is_empty()).then(|| format!("{name}: {}", wrong.join("; ")))
+        })
+        .collect();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+fn quickstart() -> Scenario {
+    load(&scenarios_dir().join("quickstart.toml")).expect("quickstart parses")
+}
+
+/// Quickstart through the reference adapter, misbehaving as `faults` say.
+fn faulty_run(faults: &[&str], timeout: Duration) -> Outcome {
+    let mut scenario = quickstart();
+    let mut extra = Vec::new();
+    for fault in faults {
+        extra.push("--fault");
+        extra.push(fault);
+    }
+    scenario.implementation = external("reference/hardened", &extra);
+    scenario.config.adapter_timeout = timeout;
+    run_scenario(&scenario, false).expect("a broken adapter is a finding, not a failed run")
+}
+
+const PATIENT: Duration = Duration::from_secs(30);
+
+#[test]
+fn a_crashed_adapter_is_a_no_crash_violation_and_is_restarted() {
+    let outcome = faulty_run(&["crash@2000"], PATIENT);
+    assert_eq!(outcome.report.verdict("no-crash"), Some(Verdict::Violated));
+    let report = adapter(&outcome);
+    assert_eq!(
+        (report.crashes, report.timeouts, report.restarts),
+        (1, 0, 1),
+        "{report:?}"
+    );
+    assert!(report.lost_instance_requests > 0, "{report:?}");
+    let incident = &report.incidents[0];
+    assert!(incident.contains("request 2000"), "{incident}");
+    assert!(incident.contains("101"), "the exit status: {incident}");
+    assert!(
+        incident.contains("fault injected: crash at request 2000"),
+        "its standard error: {incident}"
+    );
+    assert!(
+        incident.contains("starts it again when it next needs a new instance"),
+        "{incident}"
+    );
+    let no_crash = outcome
+        .report
+        .invariants
+        .iter()
+        .find(|i| i.invariant == "no-crash")
+        .expect("no-crash is judged");
+    assert!(
+        no_crash.violations[0].reason.contains("the adapter failed"),
+        "{no_crash:?}"
+    );
+}
+
+/// A small group that keeps growing: one member joins every minute for 20 minutes, so the run keeps needing new
+/// instances (which is when sksim starts a failed adapter again).
+fn growing_group() -> Scenario {
+    let mut text = String::from(
+        "name = \"growing\"\nseed = 3\nduration = \"25m\"\nimplementation = \"reference\"\n\
+         [group]\nmembers = 4\n[workload]\nmessages_per_member_per_hour = 6\n",
+    );
+    for minute in 1..=20 {
+        text.push_str(&format!(
+            "[[event]]\nat = \"{minute}m\"\naction = \"join\"\ncount = 1\n"
+        ));
+    }
+    sksim::scenario::parse("growing.toml", &text).expect("the scenario parses")
+}
+
+#[test]
+fn after_the_last_restart_the_adapter_stays_down() {
+    let mut scenario = growing_group();
+    let faults: Vec<String> = (1..=40).map(|i| format!("crash@{}", i * 40)).collect();
+    let mut extra = Vec::new();
+    for fault in &faults {
+        extra.push("--fault");
+        extra.push(fault.as_str());
+    }
+    scenario.implementation = external("reference/hardened", &extra);
+    let outcome = run_scenario(&scenario, false).expect("a broken adapter is a finding");
+    let report = adapter(&outcome);
+    assert_eq!((report.restarts, report.crashes), (3, 4), "{report:?}");
+    assert!(report.incidents[2].contains("starts it again"), "{report:?}");
+    assert!(
+        report.incidents[3].contains("will not start it again"),
+        "{report:?}"
+    );
+    assert_eq!(outcome.report.verdict("no-crash"), Some(Verdict::Violated));
+    // Requests stop at the fourth crash: no process runs after it.
+    let last_crash: u64 = report.incidents[3]
+        .split("request ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|id| id.parse().ok())
+        .expect("the incident names its request");
+    assert_eq!(report.requests, last_crash, "{report:?}");
+}
+
+#[test]
+fn a_hung_adapter_is_stopped_at_the_timeout() {
+    let outcome = faulty_run(&["hang@1500"], Duration::from_millis(300));
+    let report = adapter(&outcome);
+    assert_eq!(
+        (report.timeouts, report.crashes, report.restarts),
+        (1, 0, 1),
+        "{report:?}"
+    );
+    assert!(
+        report.incidents[0].contains("no answer to request 1500"),
+        "{report:?}"
+    );
+    assert_eq!(outcome.report.verdict("no-crash"), Some(Verdict::Violated));
+}
+
+#[test]
+fn answers_out_of_step_are_protocol_errors_and_restart_the_adapter() {
+    for fault in ["garbage@1500", "wrong-id@1500"] {
+        let outcome = faulty_run(&[fault], PATIENT);
+        let report = adapter(&outcome);
+        assert_eq!(
+            (report.protocol_errors, report.restarts, report.crashes),
+            (1, 1, 0),
+            "{fault}: {report:?}"
+        );
+        // A protocol error is counted, not judged as a crash.
+        assert_eq!(
+            outcome.report.verdict("no-crash"),
+            Some(Verdict::Holds),
+            "{fault}"
+        );
+    }
+}
+
+#[test]
+fn a_bad_reason_is_a_protocol_error_that_keeps_the_adapter() {
+    let outcome = faulty_run(&["bad-reason@1500"], PATIENT);
+    let report = adapter(&outcome);
+    assert_eq!((report.protocol_errors, report.restarts), (1, 0), "{report:?}");
+    assert_eq!(report.lost_instance_requests, 0, "{report:?}");
+    assert!(report.incidents[0].contains("Not Kebab Case"), "{report:?}");
+}
+
+/// With a suite whose encodings have fixed lengths (`hardened`), the external run is the built-in run event for
+/// event: only the key ids and ciphertexts, which the adapter draws from its own random bytes, differ. (Suites with
+/// variable-length encodings — protobuf varints, JSON numbers — also differ in byte counts, and crafted attack
+/// inputs built from those bytes may fail for another reason: the library test compares their verdicts.)
+#[test]
+fn through_the_adapter_quickstart_is_the_same_run_event_for_event() {
+    let builtin = quickstart();
+    let inside = run_scenario(&builtin, true).expect("the built-in run");
+    let mut scenario = quickstart();
+    scenario.implementation = external("reference/hardened", &[]);
+    let outside = run_scenario(&scenario, true).expect("the external run");
+    let (a, b) = (
+        masked(inside.trace.as_deref().expect("kept")),
+        masked(outside.trace.as_deref().expect("kept")),
+    );
+    assert_eq!(a.len(), b.len());
+    for (x, y) in a.iter().zip(&b) {
+        assert_eq!(x, y);
+    }
+    assert_eq!(inside.report.counts, outside.report.counts);
+    assert_eq!(inside.report.exposures, outside.report.exposures);
+}
+
+#[test]
+fn a_well_behaved_adapter_gives_the_same_report_every_time() {
+    let mut scenario = quickstart();
+    scenario.implementation = external("reference/hardened", &[]);
+    let a = run_scenario(&scenario, false).expect("runs");
+    let b = run_scenario(&scenario, false).expect("runs");
+    assert_eq!(a.report, b.report);
+    assert!(a.report.implementation.starts_with("external:reference/hardened"));
+}
+
+#[test]
+fn an_adapter_that_cannot_start_is_a_clear_input_error() {
+    let mut scenario = quickstart();
+    scenario.implementation = ImplementationSpec::External("/nonexistent/adapter --flag".to_owned());
+    match run_scenario(&scenario, false) {
+        Err(RunError::BadInput(message)) => {
+            assert!(message.contains("could not be started"), "{message}");
+            assert!(message.contains("/nonexistent/adapter"), "{message}");
+        }
+        other => panic!("expected a bad-input error, got {other:?}"),
+    }
+    // An adapter that exits at once fails the hello exchange; its standard error is quoted.
+    scenario.implementation =
+        ImplementationSpec::External("sh -c 'echo adapter is broken >&2; exit 3'".to_owned());
+    match run_scenario(&scenario, false) {
+        Err(RunError::BadInput(message)) => {
+            assert!(message.contains("`hello`"), "{message}");
+            assert!(message.contains("adapter is broken"), "{message}");
+        }
+        other => panic!("expected a bad-input error, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_adapter_of_another_protocol_version_is_refused() {
+    let mut scenario = quickstart();
+    let answer =
+        r#"{"id":1,"ok":{"protocol":2,"name":"future","transport":"pairwise","skipped_keys_max":1}}"#;
+    scenario.implementation = ImplementationSpec::External(format!(
+        "sh -c {}",
+        shlex::try_quote(&format!("read line; echo '{answer}'; read line")).expect("quotable")
+    ));
+    match run_scenario(&scenario, false) {
+        Err(RunError::BadInput(message)) => {
+            assert!(message.contains("protocol version 2"), "{message}");
+        }
+        other => panic!("expected a bad-input error, got {other:?}"),
+    }
+}
