@@ -72,7 +72,7 @@ with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
         z.write(path, path.replace("/", "__"))
 PY
     case "$t" in
-        accord_* | chatalot_*) cp fuzz/dict/json.dict "$out/$t.dict" ;;
+        accord_* | chatalot_* | adapter) cp fuzz/dict/json.dict "$out/$t.dict" ;;
     esac
     echo "build.sh: $t -> $out/$t (${#seeds[@]} seed inputs)" >&2
 done

@@ -107,7 +107,7 @@ fuzz_one() {
     fi
     local libfuzzer_args=("-max_total_time=$seconds" "-print_final_stats=1")
     case "$t" in
-        accord_* | chatalot_*) libfuzzer_args+=("-dict=$fuzz_dir/dict/json.dict") ;;
+        accord_* | chatalot_* | adapter) libfuzzer_args+=("-dict=$fuzz_dir/dict/json.dict") ;;
     esac
     echo "=== $t: ${seconds}s from $(find "$scratch" -type f | wc -l | tr -d ' ') seed(s); log $log" >&2
     local status=ok

@@ -85,6 +85,26 @@ use crate::runner::{RunError, run_scenario};
 use crate::scenario::{self, Expectations, ImplementationSpec, Scenario};
 use crate::sweep;
 
+/// The adapter protocol from both ends, on untrusted bytes: each line of `data` is served as a request by sksim's
+/// own adapter ([`crate::external::serve`], with the `reference/hardened` implementation behind it, so a line
+/// that parses runs the operation it names on whatever it carries), and parsed by sksim's client as an adapter's
+/// answer. Seeds: `fuzz/corpus/adapter/`, lines of real exchanges.
+///
+/// # Panics
+///
+/// When either side panics on its input (neither may), or when serving fails although the output is a sink.
+pub fn adapter(data: &[u8]) {
+    use crate::external::serve::{ServeOptions, serve};
+    let factory = crate::implementations::reference::Reference {
+        suite: SuiteId::Hardened,
+    };
+    serve(&factory, data, std::io::sink(), &ServeOptions::default())
+        .expect("serving into a sink cannot fail");
+    for (id, line) in (1u64..).zip(data.split(|&b| b == b'\n')) {
+        let _ = crate::external::client::answer_fits(&String::from_utf8_lossy(line), id);
+    }
+}
+
 /// The scenario-file parser, fed arbitrary bytes (invalid UTF-8 is read lossily, as an editor would show it).
 ///
 /// # Panics

@@ -26,7 +26,8 @@ use sksim::scenario::{self, ImplementationSpec};
 type Body = fn(&[u8]);
 
 /// The targets whose bodies live in `sksim::fuzzing`, with their bodies.
-const TARGETS: [(&str, Body); 2] = [
+const TARGETS: [(&str, Body); 3] = [
+    ("adapter", fuzzing::adapter),
     ("scenario", fuzzing::scenario),
     ("simulation", fuzzing::simulation),
 ];

@@ -146,10 +146,24 @@ impl ImplementationFactory for ExternalFactory {
             group: group.to_string(),
             member: member.to_string(),
         };
-        // A failed create is already an incident; the instance then answers every request with a refusal.
+        // The instance of a failed `create` answers every request with a refusal. A crash or a broken answer is
+        // already an incident; a refusal is one too: the protocol requires `create` to succeed.
         let generation = match adapter.call(member.as_str(), op) {
             Ok(Answer { result: Ok(_), .. }) => adapter.generation,
-            _ => u64::MAX,
+            Ok(Answer {
+                result: Err(rejection),
+                ..
+            }) => {
+                adapter.record(
+                    IncidentKind::ProtocolError,
+                    format!(
+                        "{member}, `create`: refused ({}: {}); `create` must succeed",
+                        rejection.reason, rejection.detail
+                    ),
+                );
+                u64::MAX
+            }
+            Err(_) => u64::MAX,
         };
         drop(adapter);
         Box::new(self.instance(handle, generation, member.to_string()))
@@ -431,57 +445,7 @@ impl Adapter {
                 });
             }
         };
-        let response: Response = serde_json::from_str(line.trim_end()).map_err(|e| {
-            Failure::protocol(
-                format!(
-                    "its answer to request {id} (`{name}`) is not a response object: {e}: {}",
-                    excerpt(&line)
-                ),
-                true,
-            )
-        })?;
-        if response.id != id {
-            return Err(Failure::protocol(
-                format!("it answered request {id} (`{name}`) with the id {}", response.id),
-                true,
-            ));
-        }
-        let chain_steps = response.chain_steps;
-        match (response.ok, response.rejected, response.error) {
-            (Some(value), None, None) => Ok(Answer {
-                result: Ok(value),
-                chain_steps,
-            }),
-            (None, Some(rejected), None) if protocol::valid_reason(&rejected.reason) => Ok(Answer {
-                result: Err(Rejection {
-                    reason: rejected.reason,
-                    detail: rejected.detail,
-                }),
-                chain_steps,
-            }),
-            (None, Some(rejected), None) => Err(Failure::protocol(
-                format!(
-                    "it refused request {id} (`{name}`) with the reason {:?}, which is not 1 to {} bytes of \
-                     [a-z0-9-]",
-                    excerpt(&rejected.reason),
-                    protocol::REASON_BYTES_MAX
-                ),
-                false,
-            )),
-            (None, None, Some(error)) => Err(Failure::protocol(
-                format!(
-                    "it reported an error for request {id} (`{name}`): {}",
-                    excerpt(&error)
-                ),
-                false,
-            )),
-            _ => Err(Failure::protocol(
-                format!(
-                    "its answer to request {id} (`{name}`) must hold exactly one of `ok`, `rejected` and `error`"
-                ),
-                false,
-            )),
-        }
+        parse_answer(&line, id, name)
     }
 
     /// One request on behalf of `member`: starts the process again first if an earlier failure stopped it (up
@@ -538,6 +502,62 @@ impl Adapter {
 impl Drop for Adapter {
     fn drop(&mut self) {
         let _ = self.stop();
+    }
+}
+
+/// Parses one line the adapter wrote in answer to request `id` (operation `name`). Untrusted input: never panics;
+/// a line that breaks the protocol is a [`Failure`] saying how (and whether the two sides are out of step).
+fn parse_answer(line: &str, id: u64, name: &str) -> Result<Answer, Failure> {
+    let response: Response = serde_json::from_str(line.trim_end()).map_err(|e| {
+        Failure::protocol(
+            format!(
+                "its answer to request {id} (`{name}`) is not a response object: {e}: {}",
+                excerpt(line)
+            ),
+            true,
+        )
+    })?;
+    if response.id != id {
+        return Err(Failure::protocol(
+            format!("it answered request {id} (`{name}`) with the id {}", response.id),
+            true,
+        ));
+    }
+    let chain_steps = response.chain_steps;
+    match (response.ok, response.rejected, response.error) {
+        (Some(value), None, None) => Ok(Answer {
+            result: Ok(value),
+            chain_steps,
+        }),
+        (None, Some(rejected), None) if protocol::valid_reason(&rejected.reason) => Ok(Answer {
+            result: Err(Rejection {
+                reason: rejected.reason,
+                detail: rejected.detail,
+            }),
+            chain_steps,
+        }),
+        (None, Some(rejected), None) => Err(Failure::protocol(
+            format!(
+                "it refused request {id} (`{name}`) with the reason {:?}, which is not 1 to {} bytes of \
+                 [a-z0-9-]",
+                excerpt(&rejected.reason),
+                protocol::REASON_BYTES_MAX
+            ),
+            false,
+        )),
+        (None, None, Some(error)) => Err(Failure::protocol(
+            format!(
+                "it reported an error for request {id} (`{name}`): {}",
+                excerpt(&error)
+            ),
+            false,
+        )),
+        _ => Err(Failure::protocol(
+            format!(
+                "its answer to request {id} (`{name}`) must hold exactly one of `ok`, `rejected` and `error`"
+            ),
+            false,
+        )),
     }
 }
 
@@ -864,4 +884,9 @@ impl Implementation for Instance {
         })?;
         self.bytes("forge_as", "envelope", &answer.envelope)
     }
+}
+
+/// The fuzz target's view of [`parse_answer`]: whether `line`, as the answer to request `id`, fits the protocol.
+pub fn answer_fits(line: &str, id: u64) -> bool {
+    parse_answer(line, id, "fuzz").is_ok()
 }
