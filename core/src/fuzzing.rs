@@ -3,7 +3,7 @@
 //! that succeeds must re-encode to a value that parses equal, and where the format is canonical the bytes must
 //! round-trip exactly.
 //!
-//! With the `fuzzing` feature, [`receiver()`] (module [`mod@receiver`]) is the structured receiver target: a
+//! With the `fuzzing` feature, `receiver()` (module `fuzzing::receiver`) is the structured receiver target: a
 //! script of deliveries, forgeries, corruptions, distributions and rotations against one receiver, checking
 //! atomicity, bounds, authenticity, replay rejection and liveness after every step.
 

@@ -346,15 +346,9 @@ fn accord_distribution() -> Seeds {
     let genuine = Genuine::of(SuiteId::Accord);
     let mut seeds = json_seeds(&genuine, true);
     let d = genuine.distribution();
-    let parsed = accord::AccordDistribution::parse(d).expect("genuine distribution");
-    seeds.add(
-        "edge-iteration-max",
-        accord::AccordDistribution {
-            iteration: u32::MAX,
-            ..parsed
-        }
-        .encode(),
-    );
+    let mut parsed = accord::AccordDistribution::parse(d).expect("genuine distribution");
+    parsed.iteration = u32::MAX;
+    seeds.add("edge-iteration-max", parsed.encode());
     seeds.add("edge-iteration-overflow", set_field(d, "iter", "4294967296"));
     seeds.add("edge-iteration-negative", set_field(d, "iter", "-1"));
     seeds.add("edge-type-other", set_field(d, "type", "\"skdm2\""));
@@ -458,16 +452,10 @@ fn chatalot_distribution() -> Seeds {
     let genuine = Genuine::of(SuiteId::Chatalot);
     let mut seeds = json_seeds(&genuine, true);
     let d = genuine.distribution();
-    let parsed = chatalot::ChatalotDistribution::parse(d).expect("genuine distribution");
-    seeds.add(
-        "edge-iteration-max",
-        chatalot::ChatalotDistribution {
-            iteration: u32::MAX,
-            chain_id: u32::MAX,
-            ..parsed
-        }
-        .encode(),
-    );
+    let mut parsed = chatalot::ChatalotDistribution::parse(d).expect("genuine distribution");
+    parsed.iteration = u32::MAX;
+    parsed.chain_id = u32::MAX;
+    seeds.add("edge-iteration-max", parsed.encode());
     seeds.add("edge-iteration-overflow", set_field(d, "iteration", "4294967296"));
     seeds.add("edge-iteration-float", set_field(d, "iteration", "0.0"));
     seeds.add("edge-chain-id-negative", set_field(d, "chain_id", "-1"));
@@ -824,7 +812,7 @@ fn files_in(dir: &Path, problems: &mut Vec<String>) -> Vec<PathBuf> {
 }
 
 /// Targets whose bodies live in `sksim::fuzzing`; `sim/tests/fuzz_corpus.rs` replays their inputs.
-const SKSIM_TARGETS: [&str; 2] = ["scenario", "simulation"];
+const SKSIM_TARGETS: [&str; 3] = ["adapter", "scenario", "simulation"];
 
 /// Checks that every entry of `root` is a directory named after a known target (files in `allowed_files` aside).
 fn check_target_dirs(root: &Path, allowed_files: &[&str], problems: &mut Vec<String>) {

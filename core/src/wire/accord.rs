@@ -153,6 +153,13 @@ pub struct AccordDistribution {
     pub replaces: Option<[u8; FINGERPRINT_BYTES]>,
 }
 
+/// The chain key is a secret: it is wiped when the value is dropped (copies made by encoding are the caller's).
+impl Drop for AccordDistribution {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.chain_key);
+    }
+}
+
 impl fmt::Debug for AccordDistribution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccordDistribution")
@@ -400,10 +407,8 @@ mod tests {
 
     #[test]
     fn distribution_with_replaces() {
-        let distribution = AccordDistribution {
-            replaces: Some([0xfe; FINGERPRINT_BYTES]),
-            ..example_distribution()
-        };
+        let mut distribution = example_distribution();
+        distribution.replaces = Some([0xfe; FINGERPRINT_BYTES]);
         let encoded = String::from_utf8(distribution.encode()).unwrap();
         assert!(
             encoded.ends_with(r#""iter":0,"rep":"fefefefefefefefe"}"#),

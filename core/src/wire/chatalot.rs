@@ -151,6 +151,13 @@ pub struct ChatalotDistribution {
     pub sender_id: MemberId,
 }
 
+/// The chain key is a secret: it is wiped when the value is dropped (copies made by encoding are the caller's).
+impl Drop for ChatalotDistribution {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.chain_key);
+    }
+}
+
 impl fmt::Debug for ChatalotDistribution {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChatalotDistribution")

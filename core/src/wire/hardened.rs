@@ -245,6 +245,13 @@ pub struct HardenedDistribution {
     pub signing_public_key: [u8; SIGNING_PUBLIC_KEY_BYTES],
 }
 
+/// The chain key is a secret: it is wiped when the value is dropped (copies made by encoding are the caller's).
+impl Drop for HardenedDistribution {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.chain_key);
+    }
+}
+
 impl HardenedDistribution {
     /// The 75-byte encoding.
     pub fn encode(&self) -> Vec<u8> {

@@ -260,6 +260,13 @@ pub struct P2pSenderKeyRecord {
     pub iteration: u32,
 }
 
+/// The chain key is a secret: it is wiped when the value is dropped (copies made by encoding are the caller's).
+impl Drop for P2pSenderKeyRecord {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.chain_key);
+    }
+}
+
 impl P2pSenderKeyRecord {
     /// Serializes the record as protobuf.
     pub fn encode(&self) -> Vec<u8> {

@@ -215,6 +215,13 @@ pub struct SignalDistribution {
     pub signing_key: [u8; SIGNING_PUBLIC_KEY_BYTES],
 }
 
+/// The chain key is a secret: it is wiped when the value is dropped (copies made by encoding are the caller's).
+impl Drop for SignalDistribution {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.chain_key);
+    }
+}
+
 impl SignalDistribution {
     /// The version byte followed by the protobuf.
     pub fn encode(&self) -> Vec<u8> {

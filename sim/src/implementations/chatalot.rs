@@ -221,7 +221,7 @@ impl Implementation for Instance {
             .max()
             .unwrap_or(0);
         let receiver = Receiver {
-            sender: record.sender_id,
+            sender: record.sender_id.clone(),
             chain_key: ChainKey::from_bytes(record.chain_key),
             next: u64::from(record.iteration),
             skipped: BTreeMap::new(),
