@@ -61,11 +61,12 @@ use senderkeys::consts::{
     SIGNING_PUBLIC_KEY_BYTES,
 };
 use senderkeys::kdf::{ChainKey, Kdf, MessageKey};
-use senderkeys::signing::{SigningKeyPair, SigningPublicKey};
+use senderkeys::signing::SigningKeyPair;
 use senderkeys::wire::accord::{AccordDistribution, AccordEnvelope};
-use senderkeys::{Error, GroupId, KeyId, MemberId};
+use senderkeys::{Error, GroupId, KeyId, MemberId, SharedMemo};
 use serde::{Deserialize, Serialize};
 
+use super::{chain_step, verifies};
 use crate::implementation::{
     Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
 };
@@ -131,6 +132,8 @@ struct Instance {
     own: Option<OwnKey>,
     /// §7.3 `peerKeys.get(channelId)`: user → state, one state per sender.
     peers: BTreeMap<MemberId, PeerState>,
+    /// The run's memo of pure work, if the engine offered one (harness memory, never exported).
+    memo: Option<SharedMemo>,
 }
 
 /// §7.1 `senderKeyFingerprint`: the first 8 bytes of SHA-256 of the signing public key.
@@ -246,14 +249,15 @@ impl PeerState {
         sender: &MemberId,
         envelope: &AccordEnvelope,
         budget: &mut WorkBudget,
+        memo: Option<&SharedMemo>,
     ) -> Result<(Vec<u8>, PeerState), Rejection> {
         // §7.1 "Verify signature": over iv ‖ ct, against the held key, before anything else.
-        self.verify(sender, envelope)?;
+        self.verify(sender, envelope, memo)?;
         // §7.1: `newState = { ...state, skippedMessageKeys: new Map(...) }`, a copy.
         let mut next = self.clone();
         let message_key = match u32::try_from(self.iteration) {
             Ok(current) if envelope.iteration >= current => {
-                next.advance(sender, current, envelope.iteration, budget)?
+                next.advance(sender, current, envelope.iteration, budget, memo)?
             }
             // §3.3 step 3 / §7.1 "Out-of-order: use cached key".
             _ => next.take_cached(sender, envelope.iteration)?,
@@ -275,9 +279,18 @@ impl PeerState {
 
     /// §3.2 step 5 / §7.1 `ed25519.verify(signature, iv ‖ ct, state.key.signingPubKey)`. The envelope's key id
     /// is not consulted: an envelope under another key of the same sender simply fails here.
-    fn verify(&self, sender: &MemberId, envelope: &AccordEnvelope) -> Result<(), Rejection> {
-        let valid = SigningPublicKey::from_bytes(DISTRIBUTION, &self.signing_public_key)
-            .is_ok_and(|key| key.verifies(&envelope.signed_bytes(), &envelope.signature));
+    fn verify(
+        &self,
+        sender: &MemberId,
+        envelope: &AccordEnvelope,
+        memo: Option<&SharedMemo>,
+    ) -> Result<(), Rejection> {
+        let valid = verifies(
+            memo,
+            &self.signing_public_key,
+            &envelope.signed_bytes(),
+            &envelope.signature,
+        );
         if valid {
             return Ok(());
         }
@@ -310,6 +323,7 @@ impl PeerState {
         current: u32,
         target: u32,
         budget: &mut WorkBudget,
+        memo: Option<&SharedMemo>,
     ) -> Result<MessageKey, Rejection> {
         let jump = target.saturating_sub(current);
         // §7.1 "Too many skipped messages": the bound is per jump, measured from the current iteration.
@@ -327,12 +341,13 @@ impl PeerState {
         let mut chain_key = self.chain_key.clone();
         for skipped in current..target {
             budget.step()?;
-            self.skipped.insert(skipped, KDF.message_key(&chain_key));
-            chain_key = KDF.next_chain_key(&chain_key);
+            let (message_key, next) = chain_step(memo, &KDF, &chain_key);
+            self.skipped.insert(skipped, message_key);
+            chain_key = next;
         }
         // §3.2 step 4: the message key of `target`; the chain moves one past it.
-        let message_key = KDF.message_key(&chain_key);
-        self.chain_key = KDF.next_chain_key(&chain_key);
+        let (message_key, next) = chain_step(memo, &KDF, &chain_key);
+        self.chain_key = next;
         self.iteration = u64::from(target) + 1;
         Ok(message_key)
     }
@@ -382,6 +397,7 @@ impl ImplementationFactory for Accord {
             member: member.clone(),
             own: None,
             peers: BTreeMap::new(),
+            memo: None,
         })
     }
 
@@ -454,7 +470,7 @@ impl Implementation for Instance {
             .peers
             .get(from)
             .ok_or_else(|| Error::UnknownSender { sender: from.clone() })?;
-        let (plaintext, updated) = state.decrypt(from, &envelope, budget)?;
+        let (plaintext, updated) = state.decrypt(from, &envelope, budget, self.memo.as_ref())?;
         // §8 "Persist updated state": only reached when decryption succeeded.
         self.peers.insert(from.clone(), updated);
         Ok(Accepted {
@@ -470,6 +486,17 @@ impl Implementation for Instance {
 
     fn export(&self) -> Vec<u8> {
         Snapshot::encode(self)
+    }
+
+    /// The one state held for `sender`, as JSON (`null` when none): all a message from `sender` may change.
+    fn export_sender(&self, sender: &MemberId) -> Vec<u8> {
+        let state = self.peers.get(sender).map(PeerSnapshot::from_state);
+        // Invariant: strings, integers and string-keyed maps always serialize to JSON.
+        serde_json::to_vec(&state).expect("the snapshot serializes")
+    }
+
+    fn use_memo(&mut self, memo: &SharedMemo) {
+        self.memo = Some(SharedMemo::clone(memo));
     }
 
     fn skipped_keys(&self, sender: &MemberId) -> usize {
@@ -605,6 +632,7 @@ impl Snapshot {
             member: snapshot.member,
             own,
             peers,
+            memo: None,
         })
     }
 }

@@ -48,9 +48,10 @@ use senderkeys::cipher::{Cipher, Nonce};
 use senderkeys::consts::{AEAD_NONCE_BYTES, CHAIN_KEY_BYTES, PLAINTEXT_BYTES_MAX, SKIPPED_KEYS_MAX};
 use senderkeys::kdf::{ChainKey, Kdf, MessageKey};
 use senderkeys::wire::chatalot::{ChatalotDistribution, ChatalotMessage};
-use senderkeys::{Error, GroupId, KeyId, MemberId};
+use senderkeys::{Error, GroupId, KeyId, MemberId, SharedMemo};
 use serde::{Deserialize, Serialize};
 
+use super::chain_step;
 use crate::implementation::{
     Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
 };
@@ -81,6 +82,7 @@ impl ImplementationFactory for Chatalot {
             member: member.clone(),
             own: None,
             receivers: BTreeMap::new(),
+            memo: None,
         })
     }
 
@@ -133,6 +135,8 @@ struct Instance {
     own: Option<OwnKey>,
     /// Receiver states by chain id: "Receiving a Message" looks them up by `chain_id` alone.
     receivers: BTreeMap<u32, Receiver>,
+    /// The run's memo of pure work, if the engine offered one (harness memory, never exported).
+    memo: Option<SharedMemo>,
 }
 
 impl OwnKey {
@@ -283,6 +287,13 @@ impl Implementation for Instance {
         serde_json::to_vec(&self.snapshot()).unwrap_or_default()
     }
 
+    // No `export_sender`: a message finds its receiver state by the chain id it carries, whoever relayed it, so
+    // any message may change any sender's state; duplicates compare the whole state.
+
+    fn use_memo(&mut self, memo: &SharedMemo) {
+        self.memo = Some(SharedMemo::clone(memo));
+    }
+
     /// The skipped keys cached for `sender`, over all of its states (the document's bound is per sender).
     fn skipped_keys(&self, sender: &MemberId) -> usize {
         sender_cache_len(&self.receivers, sender)
@@ -360,7 +371,14 @@ impl Instance {
         let key = if u64::from(iteration) < state.next {
             Ok(state.skipped.remove(&iteration))
         } else {
-            advance(&mut state, &mut self.receivers, iteration, budget).map(Some)
+            advance(
+                &mut state,
+                &mut self.receivers,
+                iteration,
+                budget,
+                self.memo.as_ref(),
+            )
+            .map(Some)
         };
         // Whatever happened, even an exhausted budget, the state stays as far as it got.
         self.receivers.insert(chain_id, state);
@@ -375,22 +393,24 @@ fn advance(
     others: &mut BTreeMap<u32, Receiver>,
     iteration: u32,
     budget: &mut WorkBudget,
+    memo: Option<&SharedMemo>,
 ) -> Result<MessageKey, Rejection> {
     let mut others_len = sender_cache_len(others, &state.sender);
     while let Ok(skipped) = u32::try_from(state.next)
         && skipped < iteration
     {
         budget.step()?;
-        state.skipped.insert(skipped, KDF.message_key(&state.chain_key));
-        state.chain_key = KDF.next_chain_key(&state.chain_key);
+        let (message_key, chain_key) = chain_step(memo, &KDF, &state.chain_key);
+        state.skipped.insert(skipped, message_key);
+        state.chain_key = chain_key;
         state.next += 1;
         while state.skipped.len() + others_len > SKIPPED_KEYS_MAX {
             evict_lowest(state, others, &mut others_len);
         }
     }
     budget.step()?;
-    let key = KDF.message_key(&state.chain_key);
-    state.chain_key = KDF.next_chain_key(&state.chain_key);
+    let (key, chain_key) = chain_step(memo, &KDF, &state.chain_key);
+    state.chain_key = chain_key;
     state.next += 1;
     Ok(key)
 }
@@ -526,6 +546,7 @@ impl Instance {
             member: snapshot.member,
             own,
             receivers,
+            memo: None,
         })
     }
 }

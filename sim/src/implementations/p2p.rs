@@ -54,9 +54,10 @@ use senderkeys::consts::{AEAD_NONCE_BYTES, CHAIN_KEY_BYTES};
 use senderkeys::kdf::{ChainKey, Kdf, MessageKey};
 use senderkeys::signing::SigningKeyPair;
 use senderkeys::wire::p2p::{P2pDistribution, P2pGroupMessage, P2pSenderKeyRecord};
-use senderkeys::{GroupId, KeyId, MemberId};
+use senderkeys::{GroupId, KeyId, MemberId, SharedMemo};
 use serde::{Deserialize, Serialize};
 
+use super::{chain_step, verifies};
 use crate::implementation::{
     Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,
 };
@@ -105,13 +106,18 @@ impl SenderKey {
 
     /// Step 2, `advance`: the message key of the current chain key, then the next chain key, iteration + 1.
     fn advance(&mut self) -> Result<MessageKey, Rejection> {
+        self.advance_with(None)
+    }
+
+    /// [`SenderKey::advance`], its chain step through the run's memo when there is one.
+    fn advance_with(&mut self, memo: Option<&SharedMemo>) -> Result<MessageKey, Rejection> {
         // The seed's `u32` would overflow after 2^32 messages; the model refuses instead of panicking.
         let next = self
             .iteration
             .checked_add(1)
             .ok_or_else(|| reject("iteration-exhausted", "the u32 iteration counter is exhausted"))?;
-        let message_key = KDF.message_key(&self.chain_key);
-        self.chain_key = KDF.next_chain_key(&self.chain_key);
+        let (message_key, chain_key) = chain_step(memo, &KDF, &self.chain_key);
+        self.chain_key = chain_key;
         self.iteration = next;
         Ok(message_key)
     }
@@ -160,6 +166,8 @@ struct Instance {
     /// `None` until the engine asks for the first key.
     my_sender_key: Option<SenderKey>,
     other_sender_keys: BTreeMap<MemberId, SenderKey>,
+    /// The run's memo of pure work, if the engine offered one (harness memory, never exported).
+    memo: Option<SharedMemo>,
 }
 
 /// Step 5, "Fast-forward": advances the STORED key in place up to `target`, one budget step per advance.
@@ -170,12 +178,13 @@ fn fast_forward(
     key: &mut SenderKey,
     target: u32,
     budget: &mut WorkBudget,
+    memo: Option<&SharedMemo>,
 ) -> Result<Option<MessageKey>, Rejection> {
     let mut message_key = None;
     while key.iteration < target {
         budget.step()?;
         // "This burns intermediate keys": nothing is cached (skipped_keys_max = 0).
-        message_key = Some(key.advance()?);
+        message_key = Some(key.advance_with(memo)?);
     }
     Ok(message_key)
 }
@@ -236,6 +245,7 @@ impl ImplementationFactory for P2p {
             my_id: member.clone(),
             my_sender_key: None,
             other_sender_keys: BTreeMap::new(),
+            memo: None,
         })
     }
 
@@ -315,14 +325,15 @@ impl Implementation for Instance {
             .get_mut(&msg.sender_id)
             .ok_or_else(|| reject("unknown-sender", format!("no sender key for {}", msg.sender_id)))?;
         // Step 5.2/5.3: the stored chain moves BEFORE anything is authenticated (weaknesses 5 and 6).
-        let message_key = fast_forward(key, msg.iteration, budget)?.ok_or_else(|| {
+        let message_key = fast_forward(key, msg.iteration, budget, self.memo.as_ref())?.ok_or_else(|| {
             reject(
                 "duplicate",
                 format!("iteration {} is not ahead of {}", msg.iteration, key.iteration),
             )
         })?;
         // Step 5.4: verify, too late to protect the chain.
-        if !key.signing_key.public().verifies(&msg.ciphertext, &msg.signature) {
+        let public = key.signing_key.public().to_bytes();
+        if !verifies(self.memo.as_ref(), &public, &msg.ciphertext, &msg.signature) {
             return Err(reject("bad-signature", "message signature does not verify"));
         }
         // Step 5.5: decrypt.
@@ -341,6 +352,13 @@ impl Implementation for Instance {
 
     fn export(&self) -> Vec<u8> {
         Snapshot::of(self).to_bytes()
+    }
+
+    // No `export_sender`: a message is looked up by the `sender_id` it claims, not by who relayed it, so any
+    // message may change any sender's key; duplicates compare the whole state.
+
+    fn use_memo(&mut self, memo: &SharedMemo) {
+        self.memo = Some(SharedMemo::clone(memo));
     }
 
     /// The design caches no skipped keys.
@@ -492,6 +510,7 @@ impl Instance {
             my_id: snapshot.my_id,
             my_sender_key,
             other_sender_keys,
+            memo: None,
         })
     }
 }
