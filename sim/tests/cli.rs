@@ -757,3 +757,31 @@ fn sharded_sweeps_merge_into_the_unsharded_sweep() {
     assert_eq!(status, EXIT_BAD_INPUT, "a missing shard is refused");
     assert!(err.contains("shard"), "{err}");
 }
+
+#[test]
+fn an_external_implementation_runs_from_the_command_line_with_its_adapter_section() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/quickstart.toml");
+    let adapter = env!("CARGO_BIN_EXE_sksim-adapter");
+    let implementation = format!("external:{adapter} reference/hardened");
+    let (status, out, err) = sksim(&["run", file, "--impl", &implementation, "--adapter-timeout", "30s"]);
+    assert_eq!(status, 0, "{err}");
+    assert!(out.contains("implementation external:"), "{out}");
+    assert!(
+        out.contains(&format!(
+            "adapter `{adapter} reference/hardened`: 7593 requests, 0 crashes, 0 timeouts, 0 protocol errors, \
+             0 restarts, 0 requests for lost instances"
+        )),
+        "{out}"
+    );
+    assert!(
+        out.contains("every applicable invariant holds, as expected"),
+        "{out}"
+    );
+    let (status, json, err) = sksim(&["run", file, "--impl", &implementation, "--format", "json"]);
+    assert_eq!(status, 0, "{err}");
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
+    assert_eq!(report["implementation"], "external:reference/hardened");
+    assert_eq!(report["suite"], "external");
+    assert_eq!(report["adapter"]["requests"], 7593);
+    assert_eq!(report["adapter"]["incidents"], serde_json::json!([]));
+}
