@@ -768,7 +768,7 @@ fn an_external_implementation_runs_from_the_command_line_with_its_adapter_sectio
     assert!(out.contains("implementation external:"), "{out}");
     assert!(
         out.contains(&format!(
-            "adapter `{adapter} reference/hardened`: 7593 requests, 0 crashes, 0 timeouts, 0 protocol errors, \
+            "adapter `{adapter} reference/hardened`: 7644 requests, 0 crashes, 0 timeouts, 0 protocol errors, \
              0 restarts, 0 requests for lost instances"
         )),
         "{out}"
@@ -782,6 +782,6 @@ fn an_external_implementation_runs_from_the_command_line_with_its_adapter_sectio
     let report: serde_json::Value = serde_json::from_str(&json).expect("JSON report");
     assert_eq!(report["implementation"], "external:reference/hardened");
     assert_eq!(report["suite"], "external");
-    assert_eq!(report["adapter"]["requests"], 7593);
+    assert_eq!(report["adapter"]["requests"], 7644);
     assert_eq!(report["adapter"]["incidents"], serde_json::json!([]));
 }

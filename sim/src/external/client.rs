@@ -10,7 +10,8 @@
 //! are refused ([`ADAPTER_STATE_LOST`]) and counted. When the run next needs a new instance (a member joins,
 //! the adversary clones a state), sksim starts the adapter again, up to [`ADAPTER_RESTARTS_MAX`] times.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, sync_channel};
@@ -123,7 +124,7 @@ impl ExternalFactory {
             generation,
             member,
             last_sent: None,
-            skipped: BTreeMap::new(),
+            skipped: RefCell::new(None),
         }
     }
 }
@@ -621,8 +622,10 @@ struct Instance {
     /// Who it is, for messages.
     member: String,
     last_sent: Option<ChainPosition>,
-    /// Skipped-key cache sizes the adapter reported with its answers, per sender.
-    skipped: BTreeMap<String, usize>,
+    /// The skipped-key cache size for `from` that the last answer to `decrypt` reported, kept until the next
+    /// request: the engine asks for exactly that right after a delivery. Any request may change any cache (an
+    /// adapter's state is opaque), so every request forgets it.
+    skipped: RefCell<Option<(String, usize)>>,
 }
 
 impl Instance {
@@ -637,6 +640,7 @@ impl Instance {
         op: Op,
         budget: Option<&mut WorkBudget>,
     ) -> Result<T, Rejection> {
+        self.skipped.replace(None);
         let name = op.name();
         let mut adapter = lock(&self.adapter);
         if adapter.generation != self.generation || adapter.process.is_none() {
@@ -718,7 +722,6 @@ impl Implementation for Instance {
         bytes: &[u8],
         budget: &mut WorkBudget,
     ) -> Result<(), Rejection> {
-        self.skipped.remove(from.as_str());
         let _: Done = self.counted(
             Op::ProcessDistribution {
                 instance: self.handle,
@@ -764,14 +767,9 @@ impl Implementation for Instance {
             lock(&self.adapter).record(IncidentKind::ProtocolError, detail.clone());
             failure_rejection(detail)
         })?;
-        match answer.skipped_keys {
-            Some(n) => {
-                self.skipped
-                    .insert(from.to_string(), usize::try_from(n).unwrap_or(usize::MAX));
-            }
-            None => {
-                self.skipped.remove(from.as_str());
-            }
+        if let Some(n) = answer.skipped_keys {
+            let n = usize::try_from(n).unwrap_or(usize::MAX);
+            self.skipped.replace(Some((from.to_string(), n)));
         }
         Ok(Accepted {
             claimed_sender,
@@ -780,7 +778,6 @@ impl Implementation for Instance {
     }
 
     fn forget_sender(&mut self, member: &MemberId) {
-        self.skipped.remove(member.as_str());
         let _ = self.call::<Done>(Op::ForgetSender {
             instance: self.handle,
             member: member.to_string(),
@@ -815,8 +812,10 @@ impl Implementation for Instance {
     }
 
     fn skipped_keys(&self, sender: &MemberId) -> usize {
-        if let Some(&n) = self.skipped.get(sender.as_str()) {
-            return n;
+        if let Some((from, n)) = self.skipped.borrow().as_ref()
+            && from == sender.as_str()
+        {
+            return *n;
         }
         self.call::<SkippedKeys>(Op::SkippedKeys {
             instance: self.handle,
