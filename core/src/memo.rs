@@ -220,7 +220,11 @@ impl Memo {
 }
 
 /// Parses a public key through `memo` if there is one, directly otherwise; `what` names the input in the error.
-pub(crate) fn public_key(
+///
+/// # Errors
+///
+/// When `bytes` are not a valid Ed25519 point.
+pub fn public_key(
     memo: Option<&SharedMemo>,
     what: &'static str,
     bytes: &[u8; SIGNING_PUBLIC_KEY_BYTES],
@@ -235,7 +239,7 @@ pub(crate) fn public_key(
 }
 
 /// Verifies through `memo` if there is one, directly otherwise.
-pub(crate) fn verify(
+pub fn verify(
     memo: Option<&SharedMemo>,
     key: &SigningPublicKey,
     message: &[u8],
@@ -254,16 +258,19 @@ pub(crate) struct Steps<'a> {
     pub(crate) memo: Option<&'a SharedMemo>,
 }
 
+/// The message key of `chain_key` and the chain key after it in the family `kdf`, through `memo` if there is one,
+/// directly otherwise.
+pub fn chain_step(memo: Option<&SharedMemo>, kdf: &Kdf, chain_key: &ChainKey) -> (MessageKey, ChainKey) {
+    match memo {
+        Some(memo) => memo.borrow_mut().chain_step(kdf, chain_key),
+        None => (kdf.message_key(chain_key), kdf.next_chain_key(chain_key)),
+    }
+}
+
 impl Steps<'_> {
     /// The message key of `chain_key` and the next chain key.
     pub(crate) fn step(&self, chain_key: &ChainKey) -> (MessageKey, ChainKey) {
-        match self.memo {
-            Some(memo) => memo.borrow_mut().chain_step(self.kdf, chain_key),
-            None => (
-                self.kdf.message_key(chain_key),
-                self.kdf.next_chain_key(chain_key),
-            ),
-        }
+        chain_step(self.memo, self.kdf, chain_key)
     }
 
     /// Only the next chain key (for steps whose message key is not kept).

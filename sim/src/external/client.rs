@@ -238,9 +238,6 @@ struct Adapter {
     export_sender_unsupported: bool,
 }
 
-/// A request that got no usable answer (already recorded as an incident).
-type Failed = Rejection;
-
 impl Adapter {
     fn new_handle(&mut self) -> u64 {
         self.next_instance += 1;
@@ -451,7 +448,7 @@ impl Adapter {
 
     /// One request on behalf of `member`: starts the process again first if an earlier failure stopped it (up
     /// to [`ADAPTER_RESTARTS_MAX`] times), and turns any failure into an incident and a refusal.
-    fn call(&mut self, member: &str, op: Op) -> Result<Answer, Failed> {
+    fn call(&mut self, member: &str, op: Op) -> Result<Answer, Rejection> {
         let name = op.name();
         if self.process.is_none() {
             if self.report.restarts + self.failed_starts >= ADAPTER_RESTARTS_MAX {
