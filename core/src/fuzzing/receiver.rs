@@ -16,10 +16,12 @@
 //! - **authenticity**: an accepted envelope carries a plaintext that someone entitled to write under that
 //!   (sender, key, iteration) wrote there — the sender itself, or, in an unsigned suite, any holder of the chain,
 //!   or a holder of the stolen signing key. A forgery without the signing key is never accepted in a signed suite,
-//!   and a corrupted or misattributed envelope never decrypts. One exception, by design: a key installed from a
-//!   corrupted distribution (a channel failure the pairwise channel's authentication rules out in practice) may,
-//!   under a cipher that is not an AEAD (the Signal suite's AES-CBC), turn a genuine envelope into garbage that
-//!   passes the padding check; that garbage is still counted against replay;
+//!   and a corrupted or misattributed envelope never decrypts. Two exceptions, by design, both for a key
+//!   installed from a corrupted distribution (a channel failure the pairwise channel's authentication rules out
+//!   in practice): under a cipher that is not an AEAD (the Signal suite's AES-CBC) it may turn a genuine envelope
+//!   into garbage that passes the padding check; and where the flipped bit was in the key id or iteration, it
+//!   holds the sender's genuine chain under another label, so an envelope whose header is flipped the same way
+//!   decrypts to a plaintext the sender really wrote, in another slot. Both still count against replay;
 //! - **replay rejection**: no (sender, key, iteration) is accepted twice;
 //! - **liveness**: an unmodified, entitled envelope whose key the receiver holds (from an uncorrupted
 //!   distribution) and whose iteration is still open — ahead of the chain by at most [`FORWARD_JUMP_MAX`], or in
@@ -614,15 +616,24 @@ impl Run {
         match self.receiver.decrypt(&self.ids[s], wire) {
             Ok(decrypted) => {
                 let slot = (s, decrypted.key_id, decrypted.iteration);
-                let entitled = self.written.get(&slot).is_some_and(|texts| {
+                let by_entitled = |texts: &Vec<(Vec<u8>, Author)>| {
                     texts
                         .iter()
                         .any(|(text, author)| *text == decrypted.plaintext && *author == Author::Entitled)
-                });
+                };
+                let entitled = self.written.get(&slot).is_some_and(by_entitled);
+                let tainted = self.tainted.contains(&(s, decrypted.key_id));
+                // A key from a corrupted distribution may hold the sender's genuine chain under a relabelled key
+                // id or iteration; an envelope bit-flipped the same way then decrypts to what the sender really
+                // wrote, under another slot. Plaintexts carry a serial number, so this still names one message.
+                let relabelled = tainted
+                    && self
+                        .written
+                        .iter()
+                        .any(|(&(author, _, _), texts)| author == s && by_entitled(texts));
                 // A wrong key (from a corrupted distribution) under AES-CBC decrypts to garbage undetected.
-                let garbage_allowed = self.tainted.contains(&(s, decrypted.key_id))
-                    && !self.suite.suite().cipher.is_authenticated();
-                if !entitled && !garbage_allowed {
+                let garbage_allowed = tainted && !self.suite.suite().cipher.is_authenticated();
+                if !entitled && !relabelled && !garbage_allowed {
                     return Err(format!(
                         "accepted a plaintext nobody entitled wrote under {} key {} iteration {}",
                         self.ids[s], decrypted.key_id, decrypted.iteration
