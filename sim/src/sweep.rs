@@ -761,7 +761,7 @@ pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
     // member rotates once per membership change it missed, or a burst of rotations falls within one latency
     // window — a receiver can evict (retire) a key before the messages under it arrive, and they are lost.
     // Weakness 10 with a bound instead of at once. Only when the scenario can make that many keys in one such
-    // window.
+    // window, or an insider forwards enough fake keys, which receivers install as the insider's own.
     if matches!(scenario.implementation, ImplementationSpec::Reference(_))
         && may_outrun_retained_states(&scenario.config)
     {
@@ -821,6 +821,26 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
     }) {
         return true;
     }
+    // A fake key an insider forwards (`forward-fake-key`) reaches the other receivers over the insider's own
+    // authenticated channel, and the reference, whose distributions name no owner, installs it as a key of the
+    // insider, one the insider never uses. Nothing supersedes such keys, so they add up over the whole run and,
+    // with the keys the insider makes in its two busiest windows, can evict the key it does use.
+    if members.iter().any(|&member| {
+        let fakes = fakes_forwarded_by(config, member);
+        if fakes == 0 {
+            return false;
+        }
+        let mut busiest: Vec<u64> = windows
+            .iter()
+            .filter(|(_, _, who)| who.is_none_or(|who| who.contains(&member)))
+            .map(|&(from, to, _)| rotations_within(config, member, from, to))
+            .collect();
+        busiest.sort_unstable_by(|a, b| b.cmp(a));
+        let made: u64 = busiest.iter().take(2).fold(0, |sum, &n| sum.saturating_add(n));
+        fakes.saturating_add(made) >= limit
+    }) {
+        return true;
+    }
     // Event windows, by start time.
     let mut events: Vec<(Micros, Micros)> = windows
         .iter()
@@ -845,6 +865,25 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
                 .is_some_and(|&second| first.saturating_add(second) > limit)
         })
     })
+}
+
+/// How many fake keys `member` forwards as an insider (`forward-fake-key` attacks it runs).
+fn fakes_forwarded_by(config: &SimConfig, member: usize) -> u64 {
+    let fakes = config
+        .actions
+        .iter()
+        .filter(|scheduled| {
+            matches!(
+                scheduled.action,
+                Action::Attack {
+                    kind: AttackKind::ForwardFakeKey,
+                    by: Attacker::Member(by),
+                    ..
+                } if by == member
+            )
+        })
+        .count();
+    u64::try_from(fakes).unwrap_or(u64::MAX)
 }
 
 /// An upper estimate of how many keys `member` can create in `[from, to]`.

@@ -797,3 +797,57 @@ count = {second_join}
     let five = parse("five.toml", &text("on-membership-change", 2)).expect("valid scenario");
     assert!(!allowed(&five).contains("delivery"), "{:?}", allowed(&five));
 }
+
+/// Found by the `simulation` fuzz target: a fake key an insider forwards (`forward-fake-key`) reaches the other
+/// receivers over the insider's own channel, so the reference installs it as a key of the insider, which the
+/// insider never uses; five of them evict the key it does use, and its next message is lost. `allowed` must
+/// allow `delivery` from five fakes on (with no key of the insider's own to add to them), and not below.
+#[test]
+fn fake_keys_an_insider_forwards_can_evict_its_own_key_and_allowed_says_so() {
+    let text = |fakes: u64| {
+        let mut text = String::from(
+            r#"name = "fakes"
+seed = 4278586925
+duration = "4m"
+quiet = "2m"
+implementation = "reference/hardened"
+policy = "never"
+[group]
+members = 2
+[workload]
+messages_per_member_per_hour = 90
+plaintext_bytes = 1024
+[network]
+latency = ["1s", "1s"]
+drop = 0.0
+duplicate = 0.0
+reorder = true
+[server]
+behaviour = "honest"
+[[event]]
+at = "63s"
+action = "join"
+count = 1
+"#,
+        );
+        for i in 0..fakes {
+            text.push_str(&format!(
+                "[[event]]\nat = \"{}ms\"\naction = \"attack\"\nkind = \"forward-fake-key\"\nby = 2\ntarget = 1\n",
+                85_250 + 22_250 * i
+            ));
+        }
+        parse("fakes.toml", &text).expect("valid scenario")
+    };
+    let five = text(5);
+    assert!(allowed(&five).contains("delivery"), "{:?}", allowed(&five));
+    let outcome = run_scenario(&five, false).expect("runs");
+    assert!(
+        outcome.report.violated().contains(&"delivery"),
+        "the scenario really loses a message, so the allowance is needed"
+    );
+    // Four fakes and the key in use make five states: the bound keeps them all.
+    let four = text(4);
+    assert!(!allowed(&four).contains("delivery"), "{:?}", allowed(&four));
+    let outcome = run_scenario(&four, false).expect("runs");
+    assert!(!outcome.report.violated().contains(&"delivery"));
+}
