@@ -9,6 +9,9 @@
 #   FUZZ_JOBS       how many targets fuzz at once (default: the number of cores); each still runs SECONDS
 #   FUZZ_TOOLCHAIN  rustup toolchain to build with, e.g. `nightly` (default: the current one)
 #   FUZZ_SANITIZER  cargo-fuzz sanitizer (default `none`, which works on stable; `address` needs nightly)
+#   FUZZ_SEED       libFuzzer's random seed, a positive number (default: libFuzzer draws one per run). With a
+#                   seed every target makes the same mutations of the same corpus in the same order, so a run
+#                   explores what another run with that seed explored in the same time (CI sets it)
 #
 # Every target is built once first (`cargo fuzz build -O --debug-assertions`, the flags of
 # .clusterfuzzlite/build.sh, so the library's debug assertions and overflow checks are on). Each target starts
@@ -55,6 +58,11 @@ if [[ -n "${FUZZ_TOOLCHAIN:-}" ]]; then
 fi
 sanitizer="${FUZZ_SANITIZER:-none}"
 build_flags=(-O --debug-assertions --sanitizer "$sanitizer")
+seed="${FUZZ_SEED:-}"
+if [[ -n "$seed" ]] && { ! [[ "$seed" =~ ^[0-9]+$ ]] || [[ "$seed" -lt 1 ]]; }; then
+    echo "run.sh: FUZZ_SEED must be a positive number (libFuzzer reads 0 as 'draw one'), got '$seed'" >&2
+    exit 2
+fi
 
 if ! cargo fuzz --version >/dev/null 2>&1; then
     echo "run.sh: cargo-fuzz not found; installing it (cargo install cargo-fuzz --locked)" >&2
@@ -106,6 +114,9 @@ fuzz_one() {
         cp -R "fuzz/regressions/$t/." "$scratch/"
     fi
     local libfuzzer_args=("-max_total_time=$seconds" "-print_final_stats=1")
+    if [[ -n "$seed" ]]; then
+        libfuzzer_args+=("-seed=$seed")
+    fi
     case "$t" in
         accord_* | chatalot_* | adapter) libfuzzer_args+=("-dict=$fuzz_dir/dict/json.dict") ;;
     esac
@@ -158,7 +169,7 @@ for t in "${targets[@]}"; do
 done
 
 echo
-echo "Fuzzed ${seconds}s per target, $jobs at a time (sanitizer: $sanitizer, debug assertions on):"
+echo "Fuzzed ${seconds}s per target, $jobs at a time (sanitizer: $sanitizer, debug assertions on, seed: ${seed:-drawn by libFuzzer}):"
 printf '%-24s %8s %12s %10s %6s %7s\n' target status executions exec/s cov corpus
 printf '%s\n' "${summary[@]}"
 
