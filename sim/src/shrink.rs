@@ -5,8 +5,9 @@
 //! until none makes progress or the run budget ([`SHRINK_RUNS_MAX`]) is spent:
 //! 1. events: ddmin — remove chunks of the scripted events, halves first, down to single events;
 //! 2. events, one at a time: join and send counts down to 1;
-//! 3. members: the members the events name renumbered to the lowest numbers, then fewer initial members
-//!    (halving, then one less); events that name a member who no longer exists are dropped with it;
+//! 3. members: the initial members the events name renumbered to the lowest numbers, then fewer initial
+//!    members (halving, then one less); events that name a member who no longer exists are dropped with it,
+//!    and joiners' events follow their joiner to its new number;
 //! 4. workload: fewer messages per member per hour (halving, then 0);
 //! 5. faults: no drops, no duplicates, no reordering, fixed latency;
 //! 6. time: a shorter active phase (halved with events after the end dropped, halved with every event time
@@ -236,15 +237,24 @@ fn members_named(action: &Action) -> Vec<usize> {
     }
 }
 
-/// The scenario with `members` initial members. Events that name a member number at or above it are dropped:
-/// either that member no longer exists, or it is a joiner, whose number moves down with the initial count.
+/// The scenario with `members` (at most the current count) initial members. Events that name an initial member
+/// from `members` on are dropped with it; joiners, numbered from the initial count on in the order they join,
+/// keep their events and move down with the count.
 fn with_members(base: &Scenario, members: usize) -> Scenario {
+    let initial = base.config.members;
+    let members = members.min(initial);
+    let removed = initial - members;
     let mut candidate = base.clone();
     candidate.config.members = members;
-    candidate
-        .config
-        .actions
-        .retain(|a| members_named(&a.action).iter().all(|&m| m < members));
+    candidate.config.actions.retain(|a| {
+        members_named(&a.action)
+            .iter()
+            .all(|m| !(members..initial).contains(m))
+    });
+    let moved = |m: usize| if m >= initial { m - removed } else { m };
+    for a in &mut candidate.config.actions {
+        a.action = relabel(&a.action, &moved);
+    }
     candidate
 }
 

@@ -167,3 +167,73 @@ fn shrinking_delivery_keeps_the_quiet_phase() {
     let rerun = run_scenario(&shrunk.scenario, false).expect("runs");
     assert_eq!(rerun.report.verdict("delivery"), Some(Verdict::Violated));
 }
+
+/// A removed newcomer keeps reading under `never`: the events naming the joiner must follow it to its new number
+/// as the initial members shrink, instead of being dropped (which would lose the failure and keep every member).
+#[test]
+fn a_joiners_events_follow_it_when_the_group_shrinks() {
+    let original = scenario::parse(
+        "joiner.toml",
+        r#"
+name = "a removed newcomer reads on"
+seed = 7
+duration = "20m"
+policy = "never"
+
+[group]
+members = 8
+
+[workload]
+messages_per_member_per_hour = 60
+
+[[event]]
+at = "2m"
+action = "join"
+count = 1
+
+[[event]]
+at = "5m"
+action = "offline"
+member = 4
+until = "7m"
+
+[[event]]
+at = "10m"
+action = "remove"
+member = 8
+
+[expect]
+hold = ["post-removal-secrecy"]
+"#,
+    )
+    .expect("valid scenario");
+    let shrunk = shrink(&original, "post-removal-secrecy", &|_| {}).expect("shrinks");
+    let config = &shrunk.scenario.config;
+    assert!(config.members <= 2, "{} initial members left", config.members);
+    let removed: Vec<usize> = config
+        .actions
+        .iter()
+        .filter_map(|a| match a.action {
+            Action::Remove { member } => Some(member),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        removed,
+        [config.members],
+        "the removal names the joiner, renumbered"
+    );
+    assert!(
+        config
+            .actions
+            .iter()
+            .any(|a| matches!(a.action, Action::Join { count: 1 })),
+        "{:?}",
+        config.actions
+    );
+    let outcome = run_scenario(&shrunk.scenario, false).expect("runs");
+    assert_eq!(
+        outcome.report.verdict("post-removal-secrecy"),
+        Some(Verdict::Violated)
+    );
+}
