@@ -72,7 +72,8 @@ enum Command {
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
-        /// Override the implementation: reference, reference/<suite>, accord, chatalot or p2p.
+        /// Override the implementation: reference, reference/SUITE, accord, chatalot, p2p, or external:COMMAND
+        /// (an adapter program; see docs/external-protocol.md).
         #[arg(long = "impl", value_name = "IMPLEMENTATION")]
         implementation: Option<String>,
         /// Override the rotation policy, e.g. `on-removal+every-messages:100+every-time:24h`.

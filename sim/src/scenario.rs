@@ -45,7 +45,7 @@
 //! | `seed` | integer, 0 to 2⁶⁴−1 | `0` | The seed of every random draw (`--seed` overrides it). |
 //! | `duration` | duration, > 0 | `"1h"` | Length of the active phase: workload, faults and events. |
 //! | `quiet` | duration | `"10m"` | Length of the quiet phase that follows: no faults, offline members return, missing keys are asked for again. |
-//! | `implementation` | string | `"reference"` | `reference`, `reference/<suite>`, `accord`, `chatalot`, `p2p` or `external:<command line>` (parsed, not runnable yet). |
+//! | `implementation` | string | `"reference"` | `reference`, `reference/<suite>`, `accord`, `chatalot`, `p2p` or `external:<command line>` (an adapter program speaking `docs/external-protocol.md`). |
 //! | `suite` | string | `"hardened"` | The suite `reference` speaks: `accord`, `chatalot`, `p2p`, `signal` or `hardened`. With another implementation it is kept for `--impl reference` (the models have their own suites). |
 //! | `policy` | string | `"never"` | The rotation policy, e.g. `"on-removal+every-messages:100+every-time:24h"` (see [`crate::policy`]). |
 //! | `[group]` | table | required | The group. |

@@ -29,7 +29,7 @@
 //!
 //! | implementation | allowed in any scenario | allowed when the scenario can trigger it |
 //! |---|---|---|
-//! | `reference/<suite>` | nothing | `server-blindness` after an `add-member` attack (weakness 13); `authenticity` and `delivery` after a `signing-key` compromise in a signed suite (weakness 12) or an insider `forge` in an unsigned one (weakness 4); `post-removal-secrecy` after a departure under a policy without `on-removal` (weakness 9); `delivery` when one sender can make 5 keys while earlier ones are in flight, or 6 in two bursts (the 5 retained states per sender, retired in the order they were installed) |
+//! | `reference/<suite>` | nothing | `server-blindness` after an `add-member` attack (weakness 13); `authenticity` and `delivery` after a `signing-key` compromise in a signed suite (weakness 12) or an insider `forge` in an unsigned one (weakness 4); `post-removal-secrecy` after a departure under a policy without `on-removal` (weakness 9); `delivery` when one sender can make 5 keys while earlier ones are in flight, or 6 in two bursts (the 5 retained states per sender, retired in the order they were installed), or when an insider forwards 5 fake keys (fewer with its own bursts), which receivers install as its own |
 //! | `accord` | `replay-rejection`, `delivery` | as the reference (signed) |
 //! | `chatalot` | `join-secrecy`, `server-blindness`, `authenticity`, `replay-rejection`, `failure-atomicity`, `bounded-state`, `delivery` | `post-removal-secrecy` as the reference |
 //! | `p2p` | `authenticity`, `replay-rejection`, `failure-atomicity`, `bounded-state`, `delivery` | `join-secrecy` when someone joins; the rest as the reference (signed) |

@@ -1,7 +1,7 @@
 //! The built-in implementations under test.
 //!
 //! The models (`accord`, `chatalot`, `p2p`) compute their pure work — Ed25519 verification, chain steps —
-//! through [`verifies`] and [`chain_step`], which use the run's memo when the engine offered one
+//! through `verifies` and `chain_step` (crate-private), which use the run's memo when the engine offered one
 //! ([`crate::Implementation::use_memo`]) and compute directly otherwise: the same answers either way (the scenario
 //! tests compare every report and trace with and without it), once per distinct input with it.
 
