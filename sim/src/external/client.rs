@@ -882,7 +882,8 @@ impl Implementation for Instance {
     }
 }
 
-/// The fuzz target's view of the client's answer parser: whether `line`, as the answer to request `id`, fits the protocol.
+/// The fuzz target's view of the client's answer parser: whether `line`, as the answer to request `id`, fits
+/// the protocol.
 pub fn answer_fits(line: &str, id: u64) -> bool {
     parse_answer(line, id, "fuzz").is_ok()
 }
