@@ -29,7 +29,7 @@
 //!
 //! | implementation | allowed in any scenario | allowed when the scenario can trigger it |
 //! |---|---|---|
-//! | `reference/<suite>` | nothing | `server-blindness` after an `add-member` attack (weakness 13); `authenticity` and `delivery` after a `signing-key` compromise in a signed suite (weakness 12) or an insider `forge` in an unsigned one (weakness 4); `post-removal-secrecy` after a departure under a policy without `on-removal` (weakness 9); `delivery` when one sender can make 5 keys while earlier ones are in flight, or 6 in two bursts (the 5 retained states per sender, retired in the order they were installed), or when an insider forwards 5 fake keys (fewer with its own bursts), which receivers install as its own |
+//! | `reference/<suite>` | nothing | `server-blindness` after an `add-member` attack (weakness 13); `authenticity` and `delivery` after a `signing-key` compromise in a signed suite (weakness 12) or an insider `forge` in an unsigned one (weakness 4); `post-removal-secrecy` after a departure under a policy without `on-removal` (weakness 9); `delivery` when one sender can make 5 keys while earlier ones are in flight, or 6 in two bursts, a first key included (the 5 retained states per sender, retired in the order they were installed), or when an insider forwards 5 fake keys (fewer with its own bursts), which receivers install as its own |
 //! | `accord` | `replay-rejection`, `delivery` | as the reference (signed) |
 //! | `chatalot` | `join-secrecy`, `server-blindness`, `authenticity`, `replay-rejection`, `failure-atomicity`, `bounded-state`, `delivery` | `post-removal-secrecy` as the reference |
 //! | `p2p` | `authenticity`, `replay-rejection`, `failure-atomicity`, `bounded-state`, `delivery` | `join-secrecy` when someone joins; the rest as the reference (signed) |
@@ -851,7 +851,7 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
     members.iter().any(|&member| {
         let counts: Vec<u64> = events
             .iter()
-            .map(|&(from, to)| rotations_within(config, member, from, to))
+            .map(|&(from, to)| keys_within(config, member, from, to))
             .collect();
         // best_from[i]: the most keys in one window starting at or after window i.
         let mut best_from = counts.clone();
@@ -865,6 +865,40 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
                 .is_some_and(|&second| first.saturating_add(second) > limit)
         })
     })
+}
+
+/// An upper estimate of how many keys `member` can make in `[from, to]`, its first key included: the keys of a
+/// burst can be installed in any order, so a first key made in the same burst as rotations (events at time 0, a
+/// joiner's scripted rotations) is one more key that can be installed after the key in use. A joiner's first key
+/// is already counted when the policy rotates on joins: [`rotations_within`] counts a rotation for its own join.
+fn keys_within(config: &SimConfig, member: usize, from: Micros, to: Micros) -> u64 {
+    let first = first_key_at(config, member)
+        .filter(|&at| (from..=to).contains(&at) && (at == 0 || !config.policy.on_join));
+    rotations_within(config, member, from, to).saturating_add(u64::from(first.is_some()))
+}
+
+/// When `member` makes its first key: at time 0 for an initial member, when it joins for a joiner (numbered
+/// from the initial count on in the order they join or the server adds them); `None` if it never joins.
+fn first_key_at(config: &SimConfig, member: usize) -> Option<Micros> {
+    let Some(mut rank) = member.checked_sub(config.members) else {
+        return Some(0);
+    };
+    let mut arrivals: Vec<(Micros, usize)> = config
+        .actions
+        .iter()
+        .filter_map(|scheduled| {
+            let added = crate::config::members_added(core::slice::from_ref(scheduled));
+            (added > 0).then_some((scheduled.at, added))
+        })
+        .collect();
+    arrivals.sort_by_key(|&(at, _)| at);
+    for (at, added) in arrivals {
+        if rank < added {
+            return Some(at);
+        }
+        rank -= added;
+    }
+    None
 }
 
 /// How many fake keys `member` forwards as an insider (`forward-fake-key` attacks it runs).

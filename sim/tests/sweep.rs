@@ -851,3 +851,69 @@ count = 1
     let outcome = run_scenario(&four, false).expect("runs");
     assert!(!outcome.report.violated().contains(&"delivery"));
 }
+
+/// Found by the `simulation` fuzz target: a member's first key counts like any other. Here m2 makes its first
+/// key and, for the join at the start, a second one; the receiver installs them in the opposite order, so the
+/// key m2 uses is the older one to it. Four later rotations (one per join) reach a member back from offline at
+/// once and evict it: six keys in two bursts. `allowed` must count the first key (and the start as a burst), and
+/// three later joins, five keys, must not be allowed.
+#[test]
+fn a_first_key_counts_towards_the_retained_states() {
+    let text = |joins: usize| {
+        let mut text = String::from(
+            r#"name = "first key"
+seed = 8
+duration = "2m"
+quiet = "2m"
+implementation = "reference/signal"
+policy = "on-membership-change"
+[group]
+members = 3
+[workload]
+messages_per_member_per_hour = 64
+plaintext_bytes = 100
+[network]
+latency = ["20ms", "400ms"]
+drop = 0.0
+duplicate = 0.0
+reorder = true
+[server]
+behaviour = "honest"
+[[event]]
+at = "0us"
+action = "offline"
+member = 0
+until = "500ms"
+[[event]]
+at = "0us"
+action = "join"
+count = 1
+[[event]]
+at = "36500ms"
+action = "send"
+member = 2
+count = 3
+[[event]]
+at = "36500ms"
+action = "offline"
+member = 1
+until = "91s"
+"#,
+        );
+        for _ in 0..joins {
+            text.push_str("[[event]]\nat = \"36500ms\"\naction = \"join\"\ncount = 1\n");
+        }
+        parse("first-key.toml", &text).expect("valid scenario")
+    };
+    let six = text(4);
+    assert!(allowed(&six).contains("delivery"), "{:?}", allowed(&six));
+    let outcome = run_scenario(&six, false).expect("runs");
+    assert!(
+        outcome.report.violated().contains(&"delivery"),
+        "the scenario really loses a message, so the allowance is needed"
+    );
+    let five = text(3);
+    assert!(!allowed(&five).contains("delivery"), "{:?}", allowed(&five));
+    let outcome = run_scenario(&five, false).expect("runs");
+    assert!(!outcome.report.violated().contains(&"delivery"));
+}
