@@ -838,18 +838,29 @@ count = 1
         }
         parse("fakes.toml", &text).expect("valid scenario")
     };
-    let five = text(5);
-    assert!(allowed(&five).contains("delivery"), "{:?}", allowed(&five));
-    let outcome = run_scenario(&five, false).expect("runs");
-    assert!(
-        outcome.report.violated().contains(&"delivery"),
-        "the scenario really loses a message, so the allowance is needed"
-    );
     // Four fakes and the key in use make five states: the bound keeps them all.
-    let four = text(4);
-    assert!(!allowed(&four).contains("delivery"), "{:?}", allowed(&four));
-    let outcome = run_scenario(&four, false).expect("runs");
-    assert!(!outcome.report.violated().contains(&"delivery"));
+    delivery_allowed_exactly_where_lost(&text(5), &text(4));
+}
+
+/// `allowed` allows `delivery` in `lossy`, whose run really loses a message (so the allowance is needed), and not
+/// in `kept`, the same scenario one key short, whose run loses nothing (so the boundary is where it should be).
+fn delivery_allowed_exactly_where_lost(lossy: &Scenario, kept: &Scenario) {
+    for (scenario, loses) in [(lossy, true), (kept, false)] {
+        assert_eq!(
+            allowed(scenario).contains("delivery"),
+            loses,
+            "{}: {:?}",
+            scenario.name,
+            allowed(scenario)
+        );
+        let outcome = run_scenario(scenario, false).expect("runs");
+        assert_eq!(
+            outcome.report.violated().contains(&"delivery"),
+            loses,
+            "{}",
+            scenario.name
+        );
+    }
 }
 
 /// Found by the `simulation` fuzz target: a member's first key counts like any other. Here m2 makes its first
@@ -905,15 +916,5 @@ until = "91s"
         }
         parse("first-key.toml", &text).expect("valid scenario")
     };
-    let six = text(4);
-    assert!(allowed(&six).contains("delivery"), "{:?}", allowed(&six));
-    let outcome = run_scenario(&six, false).expect("runs");
-    assert!(
-        outcome.report.violated().contains(&"delivery"),
-        "the scenario really loses a message, so the allowance is needed"
-    );
-    let five = text(3);
-    assert!(!allowed(&five).contains("delivery"), "{:?}", allowed(&five));
-    let outcome = run_scenario(&five, false).expect("runs");
-    assert!(!outcome.report.violated().contains(&"delivery"));
+    delivery_allowed_exactly_where_lost(&text(4), &text(3));
 }
