@@ -872,8 +872,9 @@ fn may_outrun_retained_states(config: &SimConfig) -> bool {
 /// joiner's scripted rotations) is one more key that can be installed after the key in use. A joiner's first key
 /// is already counted when the policy rotates on joins: [`rotations_within`] counts a rotation for its own join.
 fn keys_within(config: &SimConfig, member: usize, from: Micros, to: Micros) -> u64 {
-    let first = first_key_at(config, member)
-        .filter(|&at| (from..=to).contains(&at) && (at == 0 || !config.policy.on_join));
+    let counted_as_a_rotation = member >= config.members && config.policy.on_join;
+    let first =
+        first_key_at(config, member).filter(|&at| (from..=to).contains(&at) && !counted_as_a_rotation);
     rotations_within(config, member, from, to).saturating_add(u64::from(first.is_some()))
 }
 
