@@ -160,6 +160,7 @@ fn check(config: &SimConfig) {
         implementation: ImplementationSpec::Reference(SUITE),
         suite: None,
         config: config.clone(),
+        policy_source: scenario::PolicySource::File,
         expect: Expectations::default(),
     };
     let parsed = scenario::parse("benches/sim.rs", &scenario.to_toml())

@@ -65,10 +65,17 @@ enum Command {
     /// command that reproduces the run) if a verdict contradicts one, 2 for a bad file or argument, 3 if the
     /// harness itself failed.
     ///
+    /// Several files, or a directory (its `*.toml` files, in name order), run one after the other: one line per
+    /// file, then a summary table; the exit status is the worst of them. `--format json` and `--out` then give a
+    /// JSON array of the reports, in the same order.
+    ///
     /// Example: `sksim run scenarios/quickstart.toml --seed 7 --impl accord --format json --out report.json`
+    ///
+    /// Example: `sksim run scenarios/ --impl 'external:python3 my_adapter.py'`
     Run {
-        /// The scenario file (TOML).
-        file: PathBuf,
+        /// The scenario files (TOML), or directories of them.
+        #[arg(required = true, value_name = "FILE|DIR")]
+        files: Vec<PathBuf>,
         /// Override the scenario's seed.
         #[arg(long)]
         seed: Option<u64>,
@@ -237,7 +244,7 @@ pub fn main_with(
     };
     let result = match cli.command {
         Command::Run {
-            file,
+            files,
             seed,
             implementation,
             policy,
@@ -248,7 +255,7 @@ pub fn main_with(
             adapter_timeout,
         } => {
             let request = RunRequest {
-                file,
+                file: PathBuf::new(),
                 overrides_text: (seed, implementation, policy),
                 format,
                 json_out,
@@ -256,7 +263,17 @@ pub fn main_with(
                 memo: !no_memo,
                 adapter_timeout,
             };
-            run(&request, out, err)
+            match scenario_files(&files) {
+                Ok(list) if list.len() == 1 && !files.iter().any(|f| f.is_dir()) => {
+                    let request = RunRequest {
+                        file: list.into_iter().next().unwrap_or_default(),
+                        ..request
+                    };
+                    run(&request, out, err)
+                }
+                Ok(list) => run_many(&list, &request, out, err),
+                Err(failure) => Err(failure),
+            }
         }
         Command::Compare {
             file,
@@ -318,6 +335,7 @@ pub fn main_with(
             let (status, text) = match failure {
                 Failure::BadInput(text) => (EXIT_BAD_INPUT, text),
                 Failure::Harness(text) => (EXIT_HARNESS, format!("the harness failed: {text}")),
+                Failure::OutputClosed => return EXIT_OK,
             };
             let _ = writeln!(err, "sksim: {text}");
             status
@@ -329,9 +347,14 @@ pub fn main_with(
 enum Failure {
     BadInput(String),
     Harness(String),
+    /// Whoever read the output stopped reading (`sksim run ... | head`): stop quietly, as `ls | head` does.
+    OutputClosed,
 }
 
 fn io_failed(e: std::io::Error) -> Failure {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return Failure::OutputClosed;
+    }
     Failure::Harness(format!("could not write the output: {e}"))
 }
 
@@ -377,6 +400,59 @@ fn write_file(path: &Path, what: &str, contents: &str) -> Result<(), Failure> {
         .map_err(|e| Failure::BadInput(format!("could not write the {what} to {}: {e}", path.display())))
 }
 
+/// An output file, opened before any work starts so that a bad path costs nothing. Its old contents, if any, are
+/// replaced only when it is written; a file the command created is removed again if it fails before writing it.
+struct Output {
+    path: PathBuf,
+    what: &'static str,
+    file: Option<std::fs::File>,
+    created: bool,
+}
+
+impl Output {
+    fn open(path: &Path, what: &'static str) -> Result<Output, Failure> {
+        let created = !path.exists();
+        let file = std::fs::OpenOptions::new().write(true).create(true).truncate(false).open(path).map_err(|e| {
+            Failure::BadInput(format!(
+                "cannot write the {what} to {}: {e}; nothing was run (choose a path in a directory that exists \
+                 and that you can write to)",
+                path.display()
+            ))
+        })?;
+        Ok(Output {
+            path: path.to_owned(),
+            what,
+            file: Some(file),
+            created,
+        })
+    }
+
+    fn write(mut self, contents: &str) -> Result<(), Failure> {
+        let mut file = self
+            .file
+            .take()
+            .ok_or_else(|| Failure::Harness("output written twice".to_owned()))?;
+        file.set_len(0)
+            .and_then(|()| file.write_all(contents.as_bytes()))
+            .map_err(|e| {
+                Failure::BadInput(format!(
+                    "could not write the {} to {}: {e}",
+                    self.what,
+                    self.path.display()
+                ))
+            })
+    }
+}
+
+impl Drop for Output {
+    fn drop(&mut self) {
+        // Never written: the command failed first; leave no empty file behind.
+        if self.file.take().is_some() && self.created {
+            let _ = std::fs::remove_file(&self.path);
+        }
+    }
+}
+
 /// The command that reproduces a run: the file, the seed, and the overrides that were given.
 fn reproduction(file: &Path, seed: u64, implementation: Option<&str>, policy: Option<&str>) -> String {
     let mut command = format!("sksim run {} --seed {seed}", file.display());
@@ -401,6 +477,16 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
     let mut scenario = scenario.with_overrides(&overrides)?;
     scenario.config.memo = request.memo;
     scenario.config.adapter_timeout = request.adapter_timeout;
+    let json_out = request
+        .json_out
+        .as_deref()
+        .map(|path| Output::open(path, "JSON report"))
+        .transpose()?;
+    let trace_out = request
+        .trace
+        .as_deref()
+        .map(|path| Output::open(path, "trace"))
+        .transpose()?;
     let parameters = header(&scenario, &file_name);
     match request.format {
         Format::Table => writeln!(out, "{parameters}").map_err(io_failed)?,
@@ -424,11 +510,11 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
         Format::Table => write!(out, "{}", report.to_table()).map_err(io_failed)?,
         Format::Json => out.write_all(json.as_bytes()).map_err(io_failed)?,
     }
-    if let Some(path) = &request.json_out {
-        write_file(path, "JSON report", &json)?;
+    if let Some(output) = json_out {
+        output.write(&json)?;
     }
-    if let (Some(path), Some(lines)) = (&request.trace, &outcome.trace) {
-        write_file(path, "trace", &lines.concat())?;
+    if let (Some(output), Some(lines)) = (trace_out, &outcome.trace) {
+        output.write(&lines.concat())?;
     }
     // Timings differ from run to run: on stderr, so that the table on stdout is the same bytes every time.
     writeln!(err, "ran in {}", performance.with_memo(request.memo).summary()).map_err(io_failed)?;
@@ -457,6 +543,230 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
     );
     writeln!(summary, "reproduce with: {command}").map_err(io_failed)?;
     Ok(EXIT_EXPECTATION)
+}
+
+/// The files `sksim run` was given, directories replaced by their `*.toml` files in name order.
+fn scenario_files(given: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut files = Vec::new();
+    for path in given {
+        if !path.is_dir() {
+            files.push(path.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(path).map_err(|e| {
+            Failure::BadInput(format!("could not read the directory {}: {e}", path.display()))
+        })?;
+        let mut found: Vec<PathBuf> = entries
+            .filter_map(Result::ok)
+            .map(|entry| entry.path())
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "toml"))
+            .collect();
+        if found.is_empty() {
+            return Err(Failure::BadInput(format!(
+                "{} holds no scenario file (`*.toml`)",
+                path.display()
+            )));
+        }
+        found.sort();
+        files.extend(found);
+    }
+    Ok(files)
+}
+
+/// One file's result in `sksim run FILE...`.
+struct FileResult {
+    file: PathBuf,
+    status: u8,
+    implementation: String,
+    verdict: String,
+    report: Option<JsonReport>,
+}
+
+/// `sksim run` on several files: each is loaded and run as `run` does; one line each as it finishes (in the
+/// order given), then a summary table. The exit status is the worst: 3, then 2, then 1.
+fn run_many(
+    files: &[PathBuf],
+    request: &RunRequest,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<u8, Failure> {
+    if request.trace.is_some() {
+        return Err(Failure::BadInput(
+            "--trace writes the trace of one run: give one scenario file with it".to_owned(),
+        ));
+    }
+    let json_out = request
+        .json_out
+        .as_deref()
+        .map(|path| Output::open(path, "JSON reports"))
+        .transpose()?;
+    let (seed, implementation, policy) = &request.overrides_text;
+    let policy_override = policy.as_deref().map(parse_policy).transpose()?;
+    if let Some(text) = implementation {
+        crate::scenario::ImplementationSpec::parse(text)
+            .map_err(|e| Failure::BadInput(format!("--impl: {e}")))?;
+    }
+    writeln!(err, "running {} scenario files", files.len()).map_err(io_failed)?;
+    let bar = progress_bar(files.len() as u64, "scenarios");
+    let mut results = Vec::with_capacity(files.len());
+    for file in files {
+        let result = run_one_of_many(file, request, policy_override);
+        bar.inc(1);
+        bar.suspend(|| -> Result<(), Failure> {
+            let line = format!("{}: {}", result.file.display(), result.verdict);
+            match request.format {
+                Format::Table => writeln!(out, "{line}").map_err(io_failed),
+                Format::Json => writeln!(err, "{line}").map_err(io_failed),
+            }
+        })?;
+        results.push(result);
+    }
+    bar.finish_and_clear();
+    let status = results.iter().map(|r| r.status).max().unwrap_or(EXIT_OK);
+    // One entry per file, in the order run: the file, the exit status it alone would give, and its report (or,
+    // when it did not run, why).
+    let entries: Vec<serde_json::Value> = results
+        .iter()
+        .map(|r| {
+            serde_json::json!({
+                "file": r.file.display().to_string(),
+                "status": r.status,
+                "report": r.report,
+                "error": if r.report.is_none() { Some(&r.verdict) } else { None },
+            })
+        })
+        .collect();
+    let json = format!(
+        "{}\n",
+        serde_json::to_string_pretty(&entries)
+            .map_err(|e| Failure::Harness(format!("could not serialise: {e}")))?
+    );
+    match request.format {
+        Format::Table => write!(out, "\n{}", summary_table(&results)).map_err(io_failed)?,
+        Format::Json => out.write_all(json.as_bytes()).map_err(io_failed)?,
+    }
+    if let Some(output) = json_out {
+        output.write(&json)?;
+    }
+    let counted = |s: u8| results.iter().filter(|r| r.status == s).count();
+    let summary: &mut dyn Write = match request.format {
+        Format::Table => out,
+        Format::Json => err,
+    };
+    writeln!(
+        summary,
+        "\n{} files: {} met their expectations, {} did not, {} refused, {} failed the harness{}",
+        results.len(),
+        counted(EXIT_OK),
+        counted(EXIT_EXPECTATION),
+        counted(EXIT_BAD_INPUT),
+        counted(EXIT_HARNESS),
+        seed.map_or_else(String::new, |s| format!(" (seed {s})"))
+    )
+    .map_err(io_failed)?;
+    Ok(status)
+}
+
+/// Loads and runs one of several files; never fails, the result says how it went.
+fn run_one_of_many(file: &Path, request: &RunRequest, policy: Option<Policy>) -> FileResult {
+    let (seed, implementation, policy_text) = &request.overrides_text;
+    let failed = |status: u8, implementation: String, verdict: String| FileResult {
+        file: file.to_owned(),
+        status,
+        implementation,
+        verdict,
+        report: None,
+    };
+    let scenario = match scenario::load(file) {
+        Ok(scenario) => scenario,
+        Err(e) => return failed(EXIT_BAD_INPUT, String::new(), format!("refused: {e}")),
+    };
+    let overrides = Overrides {
+        seed: *seed,
+        implementation: implementation.clone(),
+        policy,
+    };
+    let mut scenario = match scenario.with_overrides(&overrides) {
+        Ok(scenario) => scenario,
+        Err(e) => return failed(EXIT_BAD_INPUT, String::new(), format!("refused: {e}")),
+    };
+    scenario.config.memo = request.memo;
+    scenario.config.adapter_timeout = request.adapter_timeout;
+    let name = scenario.implementation.to_string();
+    let outcome = match run_scenario(&scenario, false) {
+        Ok(outcome) => outcome,
+        Err(RunError::BadInput(e)) => return failed(EXIT_BAD_INPUT, name, format!("refused: {e}")),
+        Err(RunError::Harness(e)) => return failed(EXIT_HARNESS, name, format!("the harness failed: {e}")),
+    };
+    let report = JsonReport::new(&scenario, &outcome);
+    let violated = outcome.report.violated();
+    let (status, verdict) = if outcome.expectations_met() {
+        let what = if violated.is_empty() {
+            "nothing violated".to_owned()
+        } else {
+            format!("violated as expected: {}", violated.join(", "))
+        };
+        (EXIT_OK, format!("expectations met ({what})"))
+    } else {
+        let command = reproduction(
+            file,
+            scenario.config.seed,
+            implementation.as_deref(),
+            policy_text.as_deref(),
+        );
+        (
+            EXIT_EXPECTATION,
+            format!(
+                "EXPECTATIONS NOT MET\n  - {}\n  reproduce with: {command}",
+                outcome.mismatches.join("\n  - ")
+            ),
+        )
+    };
+    FileResult {
+        file: file.to_owned(),
+        status,
+        implementation: name,
+        verdict,
+        report: Some(report),
+    }
+}
+
+/// The summary of `sksim run FILE...`: one row per file.
+fn summary_table(results: &[FileResult]) -> String {
+    #[derive(tabled::Tabled)]
+    struct Row {
+        file: String,
+        implementation: String,
+        result: &'static str,
+        violated: String,
+    }
+    let rows = results.iter().map(|r| Row {
+        file: r.file.display().to_string(),
+        implementation: r.implementation.clone(),
+        result: match r.status {
+            EXIT_OK => "met",
+            EXIT_EXPECTATION => "NOT MET",
+            EXIT_BAD_INPUT => "refused",
+            _ => "harness failed",
+        },
+        violated: r
+            .report
+            .as_ref()
+            .map(|report| {
+                report
+                    .invariants
+                    .iter()
+                    .filter(|i| i.status == "violated")
+                    .map(|i| i.name)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default(),
+    });
+    format!(
+        "{}\n",
+        tabled::Table::new(rows).with(tabled::settings::Style::sharp())
+    )
 }
 
 struct CompareCommand {
@@ -552,6 +862,8 @@ fn shrink_command(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Failure> {
+    // Every argument is checked before anything runs.
+    let named = invariant.map(crate::shrink::invariant_named).transpose()?;
     let scenario = scenario::load(file).map_err(|e| Failure::BadInput(e.to_string()))?;
     let overrides = Overrides {
         seed,
@@ -559,16 +871,36 @@ fn shrink_command(
         policy: None,
     };
     let scenario = scenario.with_overrides(&overrides)?;
-    let invariant = match invariant {
-        Some(name) => name.to_owned(),
-        None => match crate::shrink::default_invariant(&scenario)? {
-            Some(name) => name.to_owned(),
-            None => {
-                return Err(Failure::BadInput(format!(
-                    "{} violates no invariant with seed {}: nothing to shrink",
+    let invariant = match named {
+        Some(name) => name,
+        None => match crate::shrink::default_target(&scenario)? {
+            crate::shrink::Target::Unexpected(name) => {
+                writeln!(
+                    err,
+                    "`{name}` is violated and {}'s expectations do not allow it: shrinking for it",
+                    file.display()
+                )
+                .map_err(io_failed)?;
+                name
+            }
+            crate::shrink::Target::NothingUnexpected(violated) => {
+                let what = if violated.is_empty() {
+                    "no invariant is violated".to_owned()
+                } else {
+                    format!(
+                        "every violation is one its expectations allow ({}); name one with --invariant to shrink \
+                         it anyway",
+                        violated.join(", ")
+                    )
+                };
+                writeln!(
+                    err,
+                    "nothing to shrink: with seed {}, {} meets its expectations and {what}",
+                    scenario.config.seed,
                     file.display(),
-                    scenario.config.seed
-                )));
+                )
+                .map_err(io_failed)?;
+                return Ok(EXIT_OK);
             }
         },
     };
@@ -590,7 +922,7 @@ fn shrink_command(
         ));
         spinner.tick();
     };
-    let shrunk = crate::shrink::shrink(&scenario, &invariant, &seen);
+    let shrunk = crate::shrink::shrink(&scenario, invariant, &seen);
     spinner.finish_and_clear();
     let shrunk = shrunk?;
     let text = shrunk.scenario.to_toml();
@@ -599,9 +931,14 @@ fn shrink_command(
         None => out.write_all(text.as_bytes()).map_err(io_failed)?,
     }
     let c = &shrunk.scenario.config;
+    let check = match path {
+        Some(path) => format!("check it with `sksim run {}`", path.display()),
+        None => "save it (e.g. `sksim shrink ... > minimal.toml`) and check it with `sksim run minimal.toml`"
+            .to_owned(),
+    };
     writeln!(
         err,
-        "shrunk in {} runs{}: {} → {} members, {} → {} events; check it with `sksim run {}`",
+        "shrunk in {} runs{}: {} → {} members, {} → {} events; {check}",
         shrunk.runs,
         if shrunk.budget_exhausted {
             " (run budget spent; the result may shrink further if you shrink it again)"
@@ -612,7 +949,6 @@ fn shrink_command(
         c.members,
         scenario.config.actions.len(),
         c.actions.len(),
-        path.map_or_else(|| "FILE".to_owned(), |p| p.display().to_string())
     )
     .map_err(io_failed)?;
     Ok(EXIT_OK)
@@ -735,16 +1071,30 @@ fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Result<
     let mut status = EXIT_OK;
     for file in files {
         match scenario::load(file) {
-            Ok(s) => writeln!(
-                out,
-                "{}: ok — {} ({}, {} members, {} events)",
-                file.display(),
-                s.name,
-                s.implementation,
-                s.config.members,
-                s.config.actions.len()
-            )
-            .map_err(io_failed)?,
+            Ok(s) => {
+                if let Some(refusal) = crate::resources::available_bytes()
+                    .and_then(|available| crate::resources::does_not_fit(&s.config, available))
+                {
+                    writeln!(
+                        err,
+                        "{}: valid, but it cannot run here: {refusal}",
+                        file.display()
+                    )
+                    .map_err(io_failed)?;
+                    status = EXIT_BAD_INPUT;
+                    continue;
+                }
+                writeln!(
+                    out,
+                    "{}: ok — {} ({}, {} members, {} events)",
+                    file.display(),
+                    s.name,
+                    s.implementation,
+                    s.config.members,
+                    s.config.actions.len()
+                )
+                .map_err(io_failed)?;
+            }
             Err(e) => {
                 writeln!(err, "{e}").map_err(io_failed)?;
                 status = EXIT_BAD_INPUT;

@@ -257,3 +257,292 @@ impl SimConfig {
         }
     }
 }
+
+/// Why a scripted event cannot happen as written: the event's index in [`SimConfig::actions`], the scenario-file
+/// key that is wrong (`member`, `by`, ...), and what is wrong and what to change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ScriptError {
+    /// The event's index in time order.
+    pub event: usize,
+    /// The key of the event that says what cannot be.
+    pub key: &'static str,
+    /// What is wrong, and what to write instead.
+    pub message: String,
+}
+
+/// Whether any scripted action is the server's attack (so the server must be malicious).
+pub fn server_attacks(actions: &[ScheduledAction]) -> bool {
+    actions.iter().any(|scheduled| {
+        matches!(
+            scheduled.action,
+            Action::Attack {
+                by: Attacker::Server,
+                ..
+            }
+        )
+    })
+}
+
+impl SimConfig {
+    /// Checks that every scripted event can do what it says: nobody acts after leaving the group, `online`
+    /// follows an `offline`, a partition cuts off members who are online, and the server attacks only when it is
+    /// malicious. The engine would otherwise skip such an event, and a scenario would test less than it reads.
+    pub fn check_script(&self) -> Result<(), ScriptError> {
+        check_script(self.members, self.server, &self.actions)
+    }
+}
+
+/// One member as the script has it at some time.
+#[derive(Clone, Copy, Default)]
+struct Scripted {
+    /// Left or removed: the verb and when.
+    gone: Option<(&'static str, Micros)>,
+    /// Offline (an `offline` event) until then, inclusive: the return is due at that time.
+    offline_until: Option<Micros>,
+    /// Cut off by a partition until then.
+    cut_until: Option<Micros>,
+}
+
+/// [`SimConfig::check_script`] on its parts: `initial` members, the server, the actions in time order.
+pub fn check_script(
+    initial: usize,
+    server: ServerBehaviour,
+    actions: &[ScheduledAction],
+) -> Result<(), ScriptError> {
+    let mut script = Script::new(initial, server);
+    actions
+        .iter()
+        .enumerate()
+        .try_for_each(|(event, scheduled)| script.step(event, scheduled))
+}
+
+/// `actions` without the events [`check_script`] refuses, each judged after the ones kept before it: what a
+/// generator of random scripts (the sweep, the fuzz targets) keeps of what it drew.
+pub fn possible_only(
+    initial: usize,
+    server: ServerBehaviour,
+    actions: Vec<ScheduledAction>,
+) -> Vec<ScheduledAction> {
+    let mut script = Script::new(initial, server);
+    let mut kept = Vec::with_capacity(actions.len());
+    for scheduled in actions {
+        if script.step(kept.len(), &scheduled).is_ok() {
+            kept.push(scheduled);
+        }
+    }
+    kept
+}
+
+/// The members as a script has them so far.
+struct Script {
+    members: Vec<Scripted>,
+    server: ServerBehaviour,
+}
+
+impl Script {
+    fn new(initial: usize, server: ServerBehaviour) -> Self {
+        Script {
+            members: vec![Scripted::default(); initial],
+            server,
+        }
+    }
+
+    fn member(&self, member: usize) -> Scripted {
+        self.members.get(member).copied().unwrap_or_default()
+    }
+
+    /// Checks one event against the script so far and, if it can happen, applies it.
+    fn step(
+        &mut self,
+        event: usize,
+        ScheduledAction { at, action }: &ScheduledAction,
+    ) -> Result<(), ScriptError> {
+        use crate::attacks::AttackKind;
+        use crate::policy::format_duration as time;
+        let at = *at;
+        let fail = |key: &'static str, message: String| Err(ScriptError { event, key, message });
+        // A member the event acts on must still be in the group.
+        let exists = self.members.len();
+        let present = |m: Scripted, member: usize, key: &'static str| -> Result<(), ScriptError> {
+            if member >= exists {
+                return fail(
+                    key,
+                    format!(
+                        "member {member} does not exist at {} ({exists} members by then, numbered from 0)",
+                        time(at)
+                    ),
+                );
+            }
+            match m.gone {
+                Some((verb, when)) => fail(
+                    key,
+                    format!(
+                        "member {member} {verb} at {}, before this `{}` at {}: a member who has left the group \
+                         does nothing; remove this event or move it before {}",
+                        time(when),
+                        action.name(),
+                        time(at),
+                        time(when)
+                    ),
+                ),
+                None => Ok(()),
+            }
+        };
+        // Offline, or cut off by a partition, at `at` (an event at the very time the member is due back comes
+        // first: it is scheduled before the return).
+        let offline_at = |m: Scripted| m.offline_until.filter(|&until| until >= at);
+        let cut_at = |m: Scripted| m.cut_until.filter(|&until| until >= at);
+        match action {
+            Action::Join { count } => {
+                self.members.extend((0..*count).map(|_| Scripted::default()));
+            }
+            Action::Leave { member } | Action::Remove { member } => {
+                present(self.member(*member), *member, "member")?;
+                let verb = if matches!(action, Action::Leave { .. }) {
+                    "left"
+                } else {
+                    "was removed"
+                };
+                if let Some(m) = self.members.get_mut(*member) {
+                    m.gone = Some((verb, at));
+                }
+            }
+            Action::Offline { member, until } => {
+                let m = self.member(*member);
+                present(m, *member, "member")?;
+                if let Some(back) = offline_at(m) {
+                    return fail(
+                        "member",
+                        format!(
+                            "member {member} is already offline at {} (until {}); move this event after {} or \
+                             change the earlier event's `until`",
+                            time(at),
+                            time(back),
+                            time(back)
+                        ),
+                    );
+                }
+                if let Some(back) = cut_at(m) {
+                    return fail(
+                        "member",
+                        format!(
+                            "member {member} is cut off by a partition at {} (until {}), so going offline then \
+                             changes nothing; move this event after {}",
+                            time(at),
+                            time(back),
+                            time(back)
+                        ),
+                    );
+                }
+                if let Some(m) = self.members.get_mut(*member) {
+                    m.offline_until = Some(*until);
+                }
+            }
+            Action::Online { member } => {
+                let m = self.member(*member);
+                present(m, *member, "member")?;
+                if offline_at(m).is_some() {
+                    if let Some(m) = self.members.get_mut(*member) {
+                        m.offline_until = None;
+                    }
+                } else if let Some(back) = m.cut_until.filter(|&until| until > at) {
+                    return fail(
+                        "member",
+                        format!(
+                            "member {member} is cut off by a partition until {}: `online` at {} cannot end it \
+                             early (the member comes back by itself at {}); remove this event",
+                            time(back),
+                            time(at),
+                            time(back)
+                        ),
+                    );
+                } else {
+                    let why = match m.offline_until {
+                        Some(back) => {
+                            format!(
+                                "it came back by itself at {}, its offline period's `until`",
+                                time(back)
+                            )
+                        }
+                        None => "no `offline` event puts it offline before".to_owned(),
+                    };
+                    return fail(
+                        "member",
+                        format!(
+                            "member {member} is not offline at {} ({why}); remove this event, or write an \
+                             `offline` event before it whose `until` is later",
+                            time(at)
+                        ),
+                    );
+                }
+            }
+            Action::Partition { members: cut, until } => {
+                for &member in cut {
+                    let m = self.member(member);
+                    present(m, member, "members")?;
+                    if let Some(back) = offline_at(m).or_else(|| cut_at(m)) {
+                        return fail(
+                            "members",
+                            format!(
+                                "member {member} is already offline at {} (until {}): a partition cuts off only \
+                                 members who are online; leave it out or move the partition",
+                                time(at),
+                                time(back)
+                            ),
+                        );
+                    }
+                }
+                for &member in cut {
+                    if let Some(m) = self.members.get_mut(member) {
+                        m.cut_until = Some(*until);
+                    }
+                }
+            }
+            Action::Send { member, .. } | Action::Rotate { member } => {
+                present(self.member(*member), *member, "member")?;
+            }
+            Action::Compromise { member, insider, .. } => {
+                present(self.member(*member), *member, "member")?;
+                if let Some(insider) = insider {
+                    present(self.member(*insider), *insider, "insider")?;
+                }
+            }
+            Action::Attack { kind, by, target } => {
+                if *target >= exists && *kind != AttackKind::AddMember {
+                    return fail(
+                        "target",
+                        format!(
+                            "member {target} does not exist at {} ({exists} members by then)",
+                            time(at)
+                        ),
+                    );
+                }
+                match by {
+                    Attacker::Server if self.server != ServerBehaviour::Malicious => {
+                        let behaviour = if self.server == ServerBehaviour::Honest {
+                            "honest"
+                        } else {
+                            "curious"
+                        };
+                        return fail(
+                            "by",
+                            format!(
+                                "the server attacks (`{}` at {}), but the scenario's server is {behaviour}: only \
+                                 a malicious server attacks; write `behaviour = \"malicious\"` in [server], or \
+                                 let a member attack (`by = N`)",
+                                kind.name(),
+                                time(at)
+                            ),
+                        );
+                    }
+                    Attacker::Server => {}
+                    Attacker::Member(insider) => present(self.member(*insider), *insider, "by")?,
+                }
+                if *kind == AttackKind::AddMember {
+                    self.members.push(Scripted::default());
+                }
+            }
+        }
+        Ok(())
+    }
+}

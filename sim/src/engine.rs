@@ -194,6 +194,9 @@ fn validate(config: &SimConfig) -> Result<(), SimError> {
     if config.network.latency_min > config.network.latency_max {
         return bad("network latency minimum is above its maximum".into());
     }
+    if let Err(e) = config.check_script() {
+        return bad(format!("scripted event {} (`{}`): {}", e.event, e.key, e.message));
+    }
     let joined: usize = config
         .actions
         .iter()

@@ -340,7 +340,11 @@ pub fn decode_simulation(data: &[u8]) -> Scenario {
         every_time: (components & EVERY_TIME_BIT != 0).then_some(every_time),
     };
     let (actions, group_max) = decode_actions(&mut bytes, usize::from(members), config.duration);
-    config.actions = actions;
+    // As the sweep does: a server that attacks is malicious, and events that cannot happen are left out.
+    if crate::config::server_attacks(&actions) {
+        config.server = ServerBehaviour::Malicious;
+    }
+    config.actions = crate::config::possible_only(config.members, config.server, actions);
     let group_max = u64::try_from(group_max).unwrap_or(u64::MAX);
     let capped = sweep::capped_rate(
         u64::from(rate),
@@ -360,6 +364,7 @@ pub fn decode_simulation(data: &[u8]) -> Scenario {
         implementation: ImplementationSpec::Reference(suite),
         suite: None,
         config,
+        policy_source: crate::scenario::PolicySource::File,
         expect: Expectations::default(),
     };
     scenario.expect = sweep::expectations(&scenario);

@@ -31,6 +31,7 @@ pub mod output;
 pub mod performance;
 pub mod policy;
 pub mod report;
+pub mod resources;
 pub mod rng;
 pub mod runner;
 pub mod scenario;

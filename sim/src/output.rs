@@ -89,9 +89,12 @@ pub struct Metrics {
     pub envelopes_sent: u64,
     /// Envelope copies that reached a member.
     pub deliveries: u64,
-    /// Deliveries accepted.
+    /// Envelopes that had arrived before their key, tried again when key material came: `decrypted + rejected =
+    /// deliveries + retries`.
+    pub retries: u64,
+    /// Decryption attempts accepted.
     pub decrypted: u64,
-    /// Deliveries rejected (all reasons).
+    /// Decryption attempts rejected (all reasons).
     pub rejected: u64,
     /// Rejections by reason.
     pub rejections: BTreeMap<String, u64>,
@@ -101,6 +104,8 @@ pub struct Metrics {
     pub distribution_messages: u64,
     /// Their bytes, as they travel.
     pub distribution_bytes: u64,
+    /// Sealed distributions the pairwise channel refused, by reason.
+    pub distribution_rejections: BTreeMap<String, u64>,
     /// Rotations.
     pub rotations: u64,
     /// Mean distribution messages per rotation.
@@ -194,12 +199,14 @@ impl JsonReport {
         let metrics = Metrics {
             envelopes_sent: counts.envelopes_sent,
             deliveries: counts.deliveries,
+            retries: counts.retries,
             decrypted: counts.decrypted,
             rejected: counts.rejections.values().sum(),
             rejections: counts.rejections.clone(),
             lost_by_network: counts.lost_by_network,
             distribution_messages: report.distribution.total.messages,
             distribution_bytes: report.distribution.total.bytes,
+            distribution_rejections: counts.distribution_rejections.clone(),
             rotations: report.distribution.rotations,
             distribution_messages_per_rotation: report.distribution.per_rotation.messages,
             distribution_bytes_per_rotation: report.distribution.per_rotation.bytes,
@@ -274,6 +281,7 @@ impl JsonReport {
         let rows = [
             ("envelopes sent", m.envelopes_sent.to_string()),
             ("deliveries", m.deliveries.to_string()),
+            ("retries after a key came", m.retries.to_string()),
             ("decrypted", m.decrypted.to_string()),
             ("rejected", rejected_line(m.rejected, &m.rejections)),
             ("lost by the network", m.lost_by_network.to_string()),
@@ -287,6 +295,13 @@ impl JsonReport {
                 format!(
                     "{} messages, {} bytes",
                     m.distribution_messages, m.distribution_bytes
+                ),
+            ),
+            (
+                "distributions refused",
+                rejected_line(
+                    m.distribution_rejections.values().sum(),
+                    &m.distribution_rejections,
                 ),
             ),
             (
@@ -393,7 +408,7 @@ fn exposure_table(exposures: &[Exposure]) -> String {
                 String::new()
             } else {
                 format!(
-                    "{} made, {} accepted, window {}",
+                    "{} made, {} acceptances by receivers, window {}",
                     e.forgeries_attempted,
                     e.forgeries_accepted,
                     e.forgery_window_us.map_or_else(|| "none".to_owned(), span)
@@ -415,7 +430,10 @@ pub fn header(scenario: &Scenario, file: &str) -> String {
     line("scenario", format!("{} ({file})", scenario.name));
     line("seed", c.seed.to_string());
     line("implementation", scenario.implementation.to_string());
-    line("policy", c.policy.to_string());
+    line(
+        "policy",
+        format!("{} ({})", c.policy, scenario.policy_source.describe()),
+    );
     line(
         "group",
         format!(

@@ -13,10 +13,15 @@ pub struct Counts {
     pub envelopes_sent: u64,
     /// Envelope copies that reached a member (one delivery = one envelope decrypted or rejected by one receiver).
     pub deliveries: u64,
-    /// Deliveries the receiver accepted.
+    /// Decryption attempts the receiver accepted (a delivery, or a retry of one).
     pub decrypted: u64,
-    /// Rejections, by reason.
+    /// Decryption attempts the receiver rejected, by reason: `decrypted` plus these is `deliveries` plus
+    /// `retries`.
     pub rejections: BTreeMap<String, u64>,
+    /// Parked envelopes tried again when key material arrived (each is also decrypted or rejected once more).
+    pub retries: u64,
+    /// Sealed distributions the pairwise channel refused, by reason (not envelopes: outside `rejections`).
+    pub distribution_rejections: BTreeMap<String, u64>,
     /// Envelope copies the network lost.
     pub lost_by_network: u64,
     /// Sender keys created (first keys and rotations).

@@ -45,6 +45,7 @@ impl Scenario {
         }
         if let Some(policy) = overrides.policy {
             scenario.config.policy = policy;
+            scenario.policy_source = crate::scenario::PolicySource::CommandLine;
         }
         Ok(scenario)
     }
@@ -84,7 +85,8 @@ impl Outcome {
 ///
 /// # Errors
 ///
-/// [`RunError::BadInput`] when the implementation cannot be built or the configuration is refused;
+/// [`RunError::BadInput`] when the implementation cannot be built, the configuration is refused, or the run would
+/// need more memory than the machine has available (see [`crate::resources`]);
 /// [`RunError::Harness`] when the engine itself panics (a panic inside an implementation is not one: the engine
 /// catches it and records `no-crash`).
 pub fn run_scenario(scenario: &Scenario, keep_trace: bool) -> Result<Outcome, RunError> {
@@ -110,6 +112,12 @@ pub fn run_scenario_with(
 ) -> Result<Outcome, RunError> {
     let mut config = scenario.config.clone();
     config.keep_trace = keep_trace;
+    // A run that cannot fit is refused before it starts, not aborted when an allocation fails.
+    if let Some(refusal) = crate::resources::available_bytes()
+        .and_then(|available| crate::resources::does_not_fit(&config, available))
+    {
+        return Err(RunError::BadInput(refusal));
+    }
     let result = catch_unwind(AssertUnwindSafe(|| engine::run(&config, factory)));
     let (report, trace) = match result {
         Ok(Ok(done)) => done,

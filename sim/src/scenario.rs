@@ -81,7 +81,7 @@
 //!
 //! | key | type | default | meaning |
 //! |---|---|---|---|
-//! | `behaviour` | string | `"honest"` | `honest` (relays, reads nothing), `curious` (also reads and tries to decrypt everything it relays or stores) or `malicious` (curious, and attacks). |
+//! | `behaviour` | string | `"honest"` | `honest` (relays, reads nothing), `curious` (also reads and tries to decrypt everything it relays or stores) or `malicious` (curious, and attacks). Only a malicious server attacks: an `attack` with `by = "server"` under another behaviour is an error. |
 //!
 //! ## `[[event]]`
 //!
@@ -89,6 +89,12 @@
 //! keys depend on the action, and a key the action does not take is an error. Events may be written in any
 //! order; they run in time order, and events at the same time run in file order. A member number must exist at
 //! the event's time: initial members plus the joiners of the events before it (in that order).
+//!
+//! Every event must be able to do what it says where it stands ([`crate::config::check_script`]), or the file
+//! is refused at the key that makes it impossible: no event acts on a member after it left or was removed
+//! (`member`, `by`, `insider`, a partition's `members`); `online` follows an `offline` of the same member whose
+//! `until` has not passed (a member cut off by a `partition` comes back by itself when it ends); `offline` and
+//! `partition` take members who are online; only a malicious server attacks.
 //!
 //! | `action` | keys | meaning |
 //! |---|---|---|
@@ -264,8 +270,32 @@ pub struct Scenario {
     pub suite: Option<SuiteId>,
     /// The run's configuration (everything else but `[expect]`); its actions are in time order.
     pub config: SimConfig,
+    /// Where `config.policy` came from (the report's header says it).
+    pub policy_source: PolicySource,
     /// `[expect]`.
     pub expect: Expectations,
+}
+
+/// Where a run's rotation policy came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PolicySource {
+    /// The file's `policy` (or, for a generated scenario, what its file would say).
+    File,
+    /// No `policy` in the file: the default, `never` (nobody rotates).
+    Default,
+    /// The command line's `--policy`.
+    CommandLine,
+}
+
+impl PolicySource {
+    /// How the report's header says it.
+    pub fn describe(self) -> &'static str {
+        match self {
+            PolicySource::File => "from the file",
+            PolicySource::Default => "the default: the file sets no `policy`",
+            PolicySource::CommandLine => "from --policy",
+        }
+    }
 }
 
 /// The implementation a scenario runs.
@@ -463,21 +493,12 @@ fn outcome(report: &InvariantReport) -> String {
             match report.violations.first() {
                 Some(first) => format!(
                     "but it is violated ({count}; the first at {}: {})",
-                    format_time(first.time_us),
+                    crate::output::clock(first.time_us),
                     first.reason
                 ),
                 None => format!("but it is violated ({count})"),
             }
         }
-    }
-}
-
-/// A virtual time for people: exact units when whole, else seconds with milliseconds.
-fn format_time(us: Micros) -> String {
-    if us.is_multiple_of(1_000_000) {
-        format_duration(us)
-    } else {
-        format!("{}.{:03}s", us / 1_000_000, us % 1_000_000 / 1_000)
     }
 }
 
@@ -620,7 +641,7 @@ fn suggest<'c>(given: &str, candidates: &[&'c str]) -> Option<&'c str> {
 }
 
 /// "did you mean `x`?" or the list of valid names.
-fn unknown(what: &str, given: &str, candidates: &[&str]) -> String {
+pub(crate) fn unknown(what: &str, given: &str, candidates: &[&str]) -> String {
     match suggest(given, candidates) {
         Some(near) => format!("unknown {what} `{}`; did you mean `{near}`?", echo(given)),
         None => format!(
@@ -1001,11 +1022,13 @@ impl Parser<'_> {
             config.quiet = self.duration(&field, DURATION_MAX)?;
         }
         let (implementation, suite) = self.implementation(&top)?;
+        let mut policy_source = PolicySource::Default;
         if let Some(field) = top.field("policy") {
             let text = self.string(&field, "a rotation policy like `on-removal+every-messages:100`")?;
             config.policy = text
                 .parse::<Policy>()
                 .map_err(|e| self.error(&field.span(), e.to_string()))?;
+            policy_source = PolicySource::File;
         }
         self.workload(&top, &mut config)?;
         self.network(&top, &mut config)?;
@@ -1015,7 +1038,7 @@ impl Parser<'_> {
                 config.server = self.choose(&field, "server behaviour", &BEHAVIOURS)?;
             }
         }
-        config.actions = self.events(&top, config.duration, members)?;
+        config.actions = self.events(&top, &config)?;
         let expect = self.expectations(&top)?;
         Ok(Scenario {
             name: name.to_owned(),
@@ -1023,6 +1046,7 @@ impl Parser<'_> {
             implementation,
             suite,
             config,
+            policy_source,
             expect,
         })
     }
@@ -1142,7 +1166,10 @@ impl Parser<'_> {
     }
 
     /// `[[event]]`, in time order (file order at equal times).
-    fn events(&self, top: &Table<'_, '_>, duration: Micros, initial: usize) -> Res<Vec<ScheduledAction>> {
+    /// Each must be possible where it stands ([`crate::config::check_script`]): the error points at the key that
+    /// makes it impossible.
+    fn events(&self, top: &Table<'_, '_>, config: &SimConfig) -> Res<Vec<ScheduledAction>> {
+        let (duration, initial) = (config.duration, config.members);
         let Some(field) = top.field("event") else {
             return Ok(Vec::new());
         };
@@ -1193,6 +1220,13 @@ impl Parser<'_> {
                 _ => 0,
             });
             actions.push(ScheduledAction { at: event.at, action });
+        }
+        if let Err(e) = crate::config::check_script(initial, config.server, &actions) {
+            let table = &raw[e.event].table;
+            let span = table
+                .field(e.key)
+                .map_or_else(|| table.span.clone(), |field| field.span());
+            return Err(self.error(&span, e.message));
         }
         Ok(actions)
     }
@@ -1569,7 +1603,9 @@ impl Scenario {
         if let Some(suite) = suite {
             key_value(&mut out, "suite", &toml_string(suite.name()));
         }
-        key_value(&mut out, "policy", &toml_string(&config.policy.to_string()));
+        if self.policy_source != PolicySource::Default || config.policy != Policy::NEVER {
+            key_value(&mut out, "policy", &toml_string(&config.policy.to_string()));
+        }
 
         out.push_str("\n[group]\n");
         key_value(&mut out, "members", &config.members.to_string());
@@ -1792,7 +1828,7 @@ duplicate = 0.005
 reorder = true
 
 [server]
-behaviour = "honest"
+behaviour = "malicious"
 
 [[event]]
 at = "10m"
@@ -2118,13 +2154,14 @@ violated = ["server-blindness"]
             };
             config.policy = policy;
             config.server = server;
-            config.actions = events(members, duration, raw);
+            config.actions = crate::config::possible_only(members, server, events(members, duration, raw));
             Scenario {
                 name: format!("{name}n"),
                 description,
                 implementation,
                 suite,
                 config,
+                policy_source: PolicySource::File,
                 expect,
             }
         }

@@ -56,6 +56,11 @@ impl Shrinker<'_> {
         if !self.budget_left() {
             return Ok(false);
         }
+        // A candidate whose script cannot happen (an `online` whose `offline` was removed, a server attack by a
+        // server made less than malicious) is no scenario at all: never run, never written.
+        if candidate.config.check_script().is_err() {
+            return Ok(false);
+        }
         self.runs += 1;
         match run_scenario(candidate, false) {
             Ok(outcome) => Ok(outcome.report.verdict(self.invariant) == Some(Verdict::Violated)),
@@ -75,9 +80,18 @@ impl Shrinker<'_> {
     }
 }
 
+/// What `sksim shrink` without `--invariant` targets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    /// The first violated invariant that the scenario's expectations do not allow.
+    Unexpected(&'static str),
+    /// Every violation is one the expectations allow (listed): nothing to shrink unless one is named.
+    NothingUnexpected(Vec<&'static str>),
+}
+
 /// The invariant to shrink for when none is named: the first violated invariant the scenario's expectations do
-/// not allow, else the first violated one.
-pub fn default_invariant(scenario: &Scenario) -> Result<Option<&'static str>, RunError> {
+/// not allow.
+pub fn default_target(scenario: &Scenario) -> Result<Target, RunError> {
     let outcome = run_scenario(scenario, false)?;
     let violated = outcome.report.violated();
     let unexpected = violated.iter().copied().find(|name| {
@@ -86,7 +100,24 @@ pub fn default_invariant(scenario: &Scenario) -> Result<Option<&'static str>, Ru
             .iter()
             .any(|m| m.starts_with(&format!("`{name}`")))
     });
-    Ok(unexpected.or_else(|| violated.first().copied()))
+    Ok(match unexpected {
+        Some(name) => Target::Unexpected(name),
+        None => Target::NothingUnexpected(violated),
+    })
+}
+
+/// `name` as an invariant, or an error naming the nearest one.
+pub fn invariant_named(name: &str) -> Result<&'static str, RunError> {
+    INVARIANTS
+        .iter()
+        .copied()
+        .find(|&known| known == name)
+        .ok_or_else(|| {
+            RunError::BadInput(format!(
+                "--invariant: {}",
+                crate::scenario::unknown("invariant", name, &INVARIANTS)
+            ))
+        })
 }
 
 /// Shrinks `scenario` to a minimal one that still violates `invariant`; `progress` sees every improvement.
@@ -100,12 +131,7 @@ pub fn shrink(
     invariant: &str,
     progress: &dyn Fn(&Scenario),
 ) -> Result<Shrunk, RunError> {
-    let Some(&invariant) = INVARIANTS.iter().find(|&&name| name == invariant) else {
-        return Err(RunError::BadInput(format!(
-            "unknown invariant `{invariant}`; expected one of {}",
-            INVARIANTS.join(", ")
-        )));
-    };
+    let invariant = invariant_named(invariant)?;
     let mut shrinker = Shrinker {
         invariant,
         runs: 0,

@@ -1226,7 +1226,13 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
             templates.push((at(&mut dice), Template::Attack { kind, by_server }));
         }
     }
-    config.actions = assign_members(&mut dice, config.members, &templates);
+    let actions = assign_members(&mut dice, config.members, &templates);
+    // A server that attacks is malicious; what cannot happen where it was drawn (a member acting after it left,
+    // `online` for a member who is not offline) is left out, as a scenario file could not say it.
+    if crate::config::server_attacks(&actions) {
+        config.server = ServerBehaviour::Malicious;
+    }
+    config.actions = crate::config::possible_only(config.members, config.server, actions);
 
     let mut scenario = Scenario {
         name: format!("sweep seed {seed}"),
@@ -1238,6 +1244,7 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
         implementation: implementation.clone(),
         suite: None,
         config,
+        policy_source: crate::scenario::PolicySource::File,
         expect: Expectations::default(),
     };
     scenario.expect = expectations(&scenario);

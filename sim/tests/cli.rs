@@ -129,7 +129,7 @@ fn a_met_expectation_exits_0_and_prints_parameters_then_the_report() {
         scenario       healthy: a removal and a compromise (FILE)
         seed           3
         implementation reference/hardened
-        policy         on-removal+every-messages:10
+        policy         on-removal+every-messages:10 (from the file)
         group          5 members, 30 messages per member per hour, 100-byte plaintexts
         time           20m active + 10m quiet (virtual)
         network        latency 20ms–400ms, drop 0%, duplicate 0%, reordering
@@ -155,12 +155,14 @@ fn a_met_expectation_exits_0_and_prints_parameters_then_the_report() {
         ├──────────────────────────┼─────────────────────────────────────────┤
         │ envelopes sent           │ 46                                      │
         │ deliveries               │ 151                                     │
+        │ retries after a key came │ 0                                       │
         │ decrypted                │ 151                                     │
         │ rejected                 │ 0                                       │
         │ lost by the network      │ 0                                       │
         │ delivery ratio           │ 1.000000                                │
         │ undecryptable            │ 0                                       │
         │ distribution             │ 32 messages, 5632 bytes                 │
+        │ distributions refused    │ 0                                       │
         │ per rotation             │ 4 rotations; 3 messages, 528 bytes each │
         │ skipped-key high water   │ 0                                       │
         │ key requests             │ 0                                       │
@@ -242,7 +244,7 @@ fn the_table_report_is_exact() {
         scenario       leaky: chatalot shows a curious server everything (FILE)
         seed           5
         implementation chatalot
-        policy         never
+        policy         never (the default: the file sets no `policy`)
         group          3 members, 30 messages per member per hour, 100-byte plaintexts
         time           10m active + 10m quiet (virtual)
         network        latency 20ms–400ms, drop 0%, duplicate 0%, reordering
@@ -268,12 +270,14 @@ fn the_table_report_is_exact() {
         ├──────────────────────────┼───────────────────────────────────────┤
         │ envelopes sent           │ 13                                    │
         │ deliveries               │ 26                                    │
+        │ retries after a key came │ 0                                     │
         │ decrypted                │ 26                                    │
         │ rejected                 │ 0                                     │
         │ lost by the network      │ 0                                     │
         │ delivery ratio           │ 1.000000                              │
         │ undecryptable            │ 0                                     │
         │ distribution             │ 6 messages, 1126 bytes                │
+        │ distributions refused    │ 0                                     │
         │ per rotation             │ 0 rotations; 0 messages, 0 bytes each │
         │ skipped-key high water   │ 0                                     │
         │ key requests             │ 0                                     │
@@ -282,7 +286,7 @@ fn the_table_report_is_exact() {
         └──────────────────────────┴───────────────────────────────────────┘
 
         EXPECTATIONS NOT MET:
-          - `server-blindness`: expected to hold, but it is violated (13 violations; the first at 32.690s: the server decrypted message 0 from m1)
+          - `server-blindness`: expected to hold, but it is violated (13 violations; the first at 0:00:32.690100: the server decrypted message 0 from m1)
         reproduce with: sksim run FILE --seed 5
     "#]].assert_eq(&out.replace(file, "FILE"));
 }
@@ -373,12 +377,14 @@ fn the_json_report_is_exact() {
           "metrics": {
             "envelopes_sent": 46,
             "deliveries": 151,
+            "retries": 0,
             "decrypted": 151,
             "rejected": 0,
             "rejections": {},
             "lost_by_network": 0,
             "distribution_messages": 32,
             "distribution_bytes": 5632,
+            "distribution_rejections": {},
             "rotations": 4,
             "distribution_messages_per_rotation": 3,
             "distribution_bytes_per_rotation": 528,
@@ -557,7 +563,7 @@ fn list_names_exactly_what_the_parsers_accept() {
             "\"server\""
         };
         let text = format!(
-            "name = \"a\"\n[group]\nmembers = 3\n[[event]]\nat = \"1m\"\naction = \"attack\"\nkind = \"{kind}\"\nby = {by}\ntarget = 2\n"
+            "name = \"a\"\n[group]\nmembers = 3\n[server]\nbehaviour = \"malicious\"\n[[event]]\nat = \"1m\"\naction = \"attack\"\nkind = \"{kind}\"\nby = {by}\ntarget = 2\n"
         );
         sksim::scenario::parse("list.toml", &text).expect("listed attacks parse");
         assert!(out.contains(kind));
@@ -625,10 +631,68 @@ fn shrink_writes_a_minimal_scenario_that_runs_and_meets_its_expectation() {
     let (status, _, _) = sksim(&["run", minimal.to_str().expect("UTF-8")]);
     assert_eq!(status, EXIT_OK, "the shrunk file's own expectation is met");
 
+    assert!(
+        err.contains(&format!("check it with `sksim run {}`", minimal.display())),
+        "the real file is named: {err}"
+    );
+
     let healthy = scenario_file("shrink-healthy.toml", HEALTHY);
-    let (status, _, err) = sksim(&["shrink", healthy.to_str().expect("UTF-8")]);
-    assert_eq!(status, EXIT_BAD_INPUT);
-    assert!(err.contains("violates no invariant"), "{err}");
+    let (status, out, err) = sksim(&["shrink", healthy.to_str().expect("UTF-8")]);
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(out.is_empty(), "{out}");
+    assert!(
+        err.contains("nothing to shrink") && err.contains("no invariant is violated"),
+        "{err}"
+    );
+}
+
+/// A file whose expectations are all met has nothing to shrink, even when it violates what it expects to.
+#[test]
+fn shrink_without_an_unexpected_violation_says_so_and_shrinks_nothing() {
+    let expected = scenario_file(
+        "shrink-expected.toml",
+        "name = \"expected\"\nseed = 4\nduration = \"30m\"\n[group]\nmembers = 4\n\
+         [[event]]\nat = \"10m\"\naction = \"remove\"\nmember = 3\n[expect]\nviolated = [\"post-removal-secrecy\"]\n",
+    );
+    let (status, out, err) = sksim(&["shrink", expected.to_str().expect("UTF-8")]);
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(out.is_empty(), "no scenario is written: {out}");
+    assert!(
+        err.contains("nothing to shrink")
+            && err.contains("post-removal-secrecy")
+            && err.contains("--invariant")
+            && !err.contains("shrinking"),
+        "{err}"
+    );
+    // Named, it is shrunk; to stdout, the message says how to check the result.
+    let (status, out, err) = sksim(&[
+        "shrink",
+        expected.to_str().expect("UTF-8"),
+        "--invariant",
+        "post-removal-secrecy",
+    ]);
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(out.contains("[expect]"), "{out}");
+    assert!(
+        err.contains("sksim run minimal.toml") && !err.contains("sksim run FILE"),
+        "{err}"
+    );
+}
+
+/// Every argument is checked before shrinking starts.
+#[test]
+fn shrink_refuses_an_unknown_invariant_before_it_starts() {
+    let healthy = scenario_file("shrink-arguments.toml", HEALTHY);
+    let (status, out, err) = sksim(&[
+        "shrink",
+        healthy.to_str().expect("UTF-8"),
+        "--invariant",
+        "delivry",
+    ]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    assert!(out.is_empty());
+    assert!(!err.contains("shrinking"), "nothing started: {err}");
+    assert!(err.contains("did you mean `delivery`?"), "{err}");
 }
 
 #[test]
@@ -784,4 +848,166 @@ fn an_external_implementation_runs_from_the_command_line_with_its_adapter_sectio
     assert_eq!(report["suite"], "external");
     assert_eq!(report["adapter"]["requests"], 7644);
     assert_eq!(report["adapter"]["incidents"], serde_json::json!([]));
+}
+
+/// A writer whose reader has gone (`sksim run ... | head`).
+struct ClosedPipe;
+
+impl std::io::Write for ClosedPipe {
+    fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+        Err(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A closed standard output ends the command quietly with status 0, as `ls | head` does.
+#[test]
+fn a_closed_output_ends_the_command_quietly() {
+    let file = scenario_file("closed-pipe.toml", HEALTHY);
+    let mut err = Vec::new();
+    let status = main_with(
+        ["sksim", "run", file.to_str().expect("UTF-8")],
+        &mut ClosedPipe,
+        &mut err,
+    );
+    let err = String::from_utf8(err).expect("UTF-8");
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(!err.contains("harness"), "{err}");
+    let mut err = Vec::new();
+    assert_eq!(main_with(["sksim", "list"], &mut ClosedPipe, &mut err), EXIT_OK);
+    assert!(err.is_empty());
+}
+
+/// Every output path is opened before the run: a bad one costs nothing, and leaves nothing behind.
+#[test]
+fn output_paths_are_checked_before_the_run() {
+    let file = scenario_file("out-before.toml", HEALTHY);
+    let file = file.to_str().expect("UTF-8");
+    for flag in ["--out", "--trace"] {
+        let (status, out, err) = sksim(&["run", file, flag, "/nonexistent/dir/x.json"]);
+        assert_eq!(status, EXIT_BAD_INPUT, "{flag}: {err}");
+        assert!(out.is_empty(), "{flag}: nothing ran, nothing printed: {out}");
+        assert!(
+            err.contains("/nonexistent/dir/x.json") && err.contains("nothing was run"),
+            "{flag}: {err}"
+        );
+    }
+    // A run refused after the outputs were opened leaves no empty file behind.
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
+    let report = dir.join("refused-report.json");
+    let _ = std::fs::remove_file(&report);
+    let (status, _, err) = sksim(&[
+        "run",
+        file,
+        "--impl",
+        "no-such-implementation",
+        "--out",
+        report.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    assert!(!report.exists(), "no empty report left behind");
+}
+
+/// The header says where the policy came from: the file, the default, or --policy.
+#[test]
+fn the_header_names_the_policy_and_its_source() {
+    let from_file = scenario_file("policy-file.toml", HEALTHY);
+    let (_, out, _) = sksim(&["run", from_file.to_str().expect("UTF-8")]);
+    assert!(
+        out.contains("policy         on-removal+every-messages:10 (from the file)\n"),
+        "{out}"
+    );
+    let (_, out, _) = sksim(&[
+        "run",
+        from_file.to_str().expect("UTF-8"),
+        "--policy",
+        "on-removal",
+    ]);
+    assert!(
+        out.contains("policy         on-removal (from --policy)\n"),
+        "{out}"
+    );
+    let default = scenario_file(
+        "policy-default.toml",
+        "name = \"no policy\"\nduration = \"10m\"\n[group]\nmembers = 3\n[[event]]\nat = \"5m\"\naction = \"remove\"\nmember = 2\n",
+    );
+    let (status, out, _) = sksim(&["run", default.to_str().expect("UTF-8")]);
+    assert_eq!(
+        status, EXIT_EXPECTATION,
+        "nobody rotates, so the removed member reads on: {out}"
+    );
+    assert!(
+        out.contains("policy         never (the default: the file sets no `policy`)\n"),
+        "{out}"
+    );
+}
+
+/// Several files and directories: one line per file, a summary table, the worst status.
+#[test]
+fn run_takes_several_files_and_directories() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-many");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch directory");
+    std::fs::write(dir.join("a-healthy.toml"), HEALTHY).expect("write");
+    std::fs::write(
+        dir.join("b-unmet.toml"),
+        "name = \"unmet\"\nduration = \"10m\"\n[group]\nmembers = 3\n[[event]]\nat = \"5m\"\naction = \"remove\"\nmember = 2\n",
+    )
+    .expect("write");
+    std::fs::write(dir.join("not-a-scenario.txt"), "ignored").expect("write");
+    let dir_text = dir.to_str().expect("UTF-8");
+    let (status, out, err) = sksim(&["run", dir_text]);
+    assert_eq!(status, EXIT_EXPECTATION, "the worst of 0 and 1: {out}{err}");
+    assert!(out.contains("a-healthy.toml: expectations met"), "{out}");
+    assert!(out.contains("b-unmet.toml: EXPECTATIONS NOT MET"), "{out}");
+    assert!(out.contains("reproduce with: sksim run"), "{out}");
+    assert!(!out.contains("not-a-scenario"), "{out}");
+    assert!(out.contains("│ result"), "a summary table: {out}");
+    assert!(
+        out.contains("2 files: 1 met their expectations, 1 did not, 0 refused"),
+        "{out}"
+    );
+    // A bad file among them makes the status 2, and the others still run.
+    let bad = dir.join("c-bad.toml");
+    std::fs::write(&bad, "name = \"bad\"\n").expect("write");
+    let healthy = dir.join("a-healthy.toml");
+    let (status, out, _) = sksim(&[
+        "run",
+        healthy.to_str().expect("UTF-8"),
+        bad.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{out}");
+    assert!(out.contains("a-healthy.toml: expectations met"), "{out}");
+    assert!(out.contains("c-bad.toml: refused: "), "{out}");
+    // JSON: an array, one entry per file, in order.
+    let (_, json, _) = sksim(&["run", dir_text, "--format", "json"]);
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    let entries = parsed.as_array().expect("an array");
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0]["status"], 0);
+    assert_eq!(entries[1]["status"], 1);
+    assert_eq!(entries[1]["report"]["expectations_met"], false);
+    assert_eq!(entries[2]["status"], 2);
+    assert!(entries[2]["report"].is_null() && entries[2]["error"].is_string());
+    // --trace is for one run.
+    let (status, _, err) = sksim(&["run", dir_text, "--trace", "t.txt"]);
+    assert_eq!(status, EXIT_BAD_INPUT);
+    assert!(err.contains("give one scenario file"), "{err}");
+}
+
+/// The documented maximum group is refused before it runs, with the estimate and what to change (exit 2), not
+/// aborted when an allocation fails.
+#[test]
+fn a_run_that_cannot_fit_is_refused_before_it_starts() {
+    let huge = scenario_file("huge.toml", "name = \"huge\"\n[group]\nmembers = 100000\n");
+    for command in ["run", "check"] {
+        let (status, _, err) = sksim(&[command, huge.to_str().expect("UTF-8")]);
+        assert_eq!(status, EXIT_BAD_INPUT, "{command}: {err}");
+        assert!(
+            err.contains("would need about 6.4 TB") && err.contains("use fewer members"),
+            "{command}: {err}"
+        );
+    }
 }

@@ -110,7 +110,7 @@ fn the_issues_example_parses_to_exactly_its_config() {
         config.policy.to_string(),
         "on-removal+every-messages:100+every-time:1d"
     );
-    assert_eq!(config.server, ServerBehaviour::Honest);
+    assert_eq!(config.server, ServerBehaviour::Malicious);
     assert!(!config.keep_trace);
     assert_eq!(config.group, SimConfig::new(0, 1).group);
     assert_eq!(
@@ -201,7 +201,9 @@ fn the_added_keys_parse() {
     let scenario = ok(&format!(
         "{}{}",
         top("quiet = \"0s\"\n", 10),
-        r#"[[event]]
+        r#"[server]
+behaviour = "malicious"
+[[event]]
 at = "5m"
 action = "partition"
 members = [1, 2, 3]
@@ -228,6 +230,11 @@ count = 4
 [[event]]
 at = "10m"
 action = "join"
+[[event]]
+at = "10m"
+action = "offline"
+member = 10
+until = "30m"
 [[event]]
 at = "11m"
 action = "online"
@@ -272,6 +279,13 @@ member = 1
             at(8, Action::Send { member: 6, count: 1 }),
             at(9, Action::Send { member: 6, count: 4 }),
             at(10, Action::Join { count: 1 }),
+            at(
+                10,
+                Action::Offline {
+                    member: 10,
+                    until: 30 * MINUTE_US
+                }
+            ),
             at(11, Action::Online { member: 10 }),
             at(
                 12,
@@ -771,13 +785,13 @@ fn more_semantic_errors() {
         with(
             2,
             &format!(
-                "[[event]]\nat = \"1m\"\naction = \"attack\"\nkind = \"add-member\"\nby = \"server\"\n\
+                "[server]\nbehaviour = \"malicious\"\n[[event]]\nat = \"1m\"\naction = \"attack\"\nkind = \"add-member\"\nby = \"server\"\n\
                  [[event]]\nat = \"2m\"\naction = \"attack\"\nkind = \"forge\"\nby = \"server\"\ntarget = {target}\n"
             ),
         )
     };
     assert_eq!(ok(&file(2)).config.actions.len(), 2);
-    assert_err(&file(3), 14, 10, "2 initial members and 1 joiner by then");
+    assert_err(&file(3), 16, 10, "2 initial members and 1 joiner by then");
     // latency
     assert_err(
         &with(3, "[network]\nlatency = [\"400ms\", \"20ms\"]\n"),
@@ -949,13 +963,13 @@ fn member_limits() {
     let add = |members: usize| {
         with(
             members,
-            "[[event]]\nat = \"1m\"\naction = \"attack\"\nkind = \"add-member\"\nby = \"server\"\n",
+            "[server]\nbehaviour = \"malicious\"\n[[event]]\nat = \"1m\"\naction = \"attack\"\nkind = \"add-member\"\nby = \"server\"\n",
         )
     };
     ok(&add(MEMBERS_MAX - 1));
     assert_err(
         &add(MEMBERS_MAX),
-        7,
+        9,
         8,
         "`add-member` brings the group above 100000",
     );
@@ -1231,4 +1245,145 @@ fn deep_nesting_is_an_error_not_a_stack_overflow() {
         check_result(&text);
         assert!(parse("deep.toml", &text).is_err());
     }
+}
+
+/// A scenario in which the server attacks but is not malicious says two things at once: refused, at the attack's
+/// `by`, with what to change.
+#[test]
+fn a_server_attack_needs_a_malicious_server() {
+    let attack =
+        "[[event]]\nat = \"5m\"\naction = \"attack\"\nkind = \"replay\"\nby = \"server\"\ntarget = 1\n";
+    for behaviour in [
+        "",
+        "[server]\nbehaviour = \"honest\"\n",
+        "[server]\nbehaviour = \"curious\"\n",
+    ] {
+        let text = with(3, &format!("{behaviour}{attack}"));
+        let line = 4 + behaviour.lines().count() + 4;
+        assert_err(&text, line, 6, "only a malicious server attacks");
+        assert!(err(&text).message.contains("behaviour = \"malicious\""));
+    }
+    ok(&with(
+        3,
+        &format!("[server]\nbehaviour = \"malicious\"\n{attack}"),
+    ));
+    // add-member is the server's too.
+    assert_err(
+        &with(
+            3,
+            "[[event]]\nat = \"5m\"\naction = \"attack\"\nkind = \"add-member\"\nby = \"server\"\n",
+        ),
+        8,
+        6,
+        "only a malicious server attacks",
+    );
+}
+
+/// Events that could do nothing are refused where they stand, naming why and what to change.
+#[test]
+fn impossible_events_are_refused_with_their_location() {
+    let event = |at: &str, action: &str, rest: &str| {
+        format!("[[event]]\nat = \"{at}\"\naction = \"{action}\"\n{rest}")
+    };
+    // Removing the same member twice: the second `member` (line 4 + 4 + 3).
+    let text = with(
+        4,
+        &(event("10m", "remove", "member = 2\n") + &event("20m", "remove", "member = 2\n")),
+    );
+    assert_err(
+        &text,
+        11,
+        10,
+        "member 2 was removed at 10m, before this `remove` at 20m",
+    );
+    // A send (and a rotate, a compromise, an insider attack) from a member who left.
+    for (action, rest, key_column) in [
+        ("send", "member = 1\n", 10),
+        ("rotate", "member = 1\n", 10),
+        ("compromise", "member = 1\n", 10),
+        ("attack", "kind = \"forge\"\nby = 1\ntarget = 0\n", 6),
+    ] {
+        let text = with(
+            4,
+            &(event("10m", "leave", "member = 1\n") + &event("20m", action, rest)),
+        );
+        let e = err(&text);
+        assert!(e.message.contains("member 1 left at 10m"), "{action}: {e}");
+        assert_eq!(e.column, key_column, "{action}: {e}");
+    }
+    // `online` for a member who was never offline, or who is back already.
+    assert_err(
+        &with(3, &event("10m", "online", "member = 1\n")),
+        7,
+        10,
+        "no `offline` event puts it offline before",
+    );
+    assert_err(
+        &with(
+            3,
+            &(event("10m", "offline", "member = 1\nuntil = \"15m\"\n")
+                + &event("20m", "online", "member = 1\n")),
+        ),
+        12,
+        10,
+        "it came back by itself at 15m",
+    );
+    // Early and on time are both fine.
+    for back in ["12m", "15m"] {
+        ok(&with(
+            3,
+            &(event("10m", "offline", "member = 1\nuntil = \"15m\"\n")
+                + &event(back, "online", "member = 1\n")),
+        ));
+    }
+    // Offline twice over, and a partition of someone offline.
+    assert_err(
+        &with(
+            3,
+            &(event("10m", "offline", "member = 1\nuntil = \"15m\"\n")
+                + &event("12m", "offline", "member = 1\nuntil = \"30m\"\n")),
+        ),
+        12,
+        10,
+        "already offline at 12m (until 15m)",
+    );
+    assert_err(
+        &with(
+            3,
+            &(event("10m", "offline", "member = 1\nuntil = \"15m\"\n")
+                + &event("12m", "partition", "members = [0, 1]\nuntil = \"30m\"\n")),
+        ),
+        12,
+        11,
+        "a partition cuts off only members who are online",
+    );
+    // `online` cannot end a partition early.
+    assert_err(
+        &with(
+            3,
+            &(event("10m", "partition", "members = [1]\nuntil = \"15m\"\n")
+                + &event("12m", "online", "member = 1\n")),
+        ),
+        12,
+        10,
+        "cannot end it early",
+    );
+}
+
+/// The engine refuses what the parser refuses, for configurations built in code.
+#[test]
+fn the_engine_refuses_an_impossible_script_too() {
+    let mut config = SimConfig::new(1, 3);
+    config.actions = vec![
+        at(5, Action::Remove { member: 1 }),
+        at(6, Action::Send { member: 1, count: 1 }),
+    ];
+    let e = run(
+        &config,
+        &sksim::implementations::reference::Reference {
+            suite: SuiteId::Hardened,
+        },
+    )
+    .expect_err("refused");
+    assert!(e.to_string().contains("member 1 was removed at 5m"), "{e}");
 }

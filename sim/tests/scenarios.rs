@@ -167,3 +167,99 @@ fn the_memo_changes_no_report_and_no_trace() {
     }
     assert!(differ.is_empty(), "the memo changed runs:\n{}", differ.join("\n"));
 }
+
+/// The documents a user reads, whose `toml` blocks must work as copied: every `*.md` at the top, in `docs/` and
+/// `scenarios/`, and in each folder of `examples/` and `adapters/`.
+fn documents(root: &Path) -> Vec<PathBuf> {
+    let markdown_in = |dir: PathBuf| -> Vec<PathBuf> {
+        std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|entry| entry.path())
+                    .filter(|path| path.extension().is_some_and(|ext| ext == "md"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let subfolders = |dir: PathBuf| -> Vec<PathBuf> {
+        std::fs::read_dir(&dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .map(|e| e.path())
+                    .filter(|p| p.is_dir())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut folders = vec![root.to_owned(), root.join("docs"), root.join("scenarios")];
+    folders.extend(subfolders(root.join("examples")));
+    folders.extend(subfolders(root.join("adapters")));
+    let mut found: Vec<PathBuf> = folders.into_iter().flat_map(markdown_in).collect();
+    found.sort();
+    found
+}
+
+/// Every ```` ```toml ```` block of `text`, with the line it starts on.
+fn toml_blocks(text: &str) -> Vec<(usize, String)> {
+    let mut blocks = Vec::new();
+    let mut current: Option<(usize, String)> = None;
+    for (number, line) in text.lines().enumerate() {
+        match &mut current {
+            None if line.trim_start() == "```toml" => current = Some((number + 2, String::new())),
+            None => {}
+            Some(_) if line.trim_start() == "```" => blocks.extend(current.take()),
+            Some((_, block)) => {
+                block.push_str(line);
+                block.push('\n');
+            }
+        }
+    }
+    blocks
+}
+
+/// Every scenario the README and the docs show (a `toml` block with a `[group]` table) parses, runs and meets
+/// its own `[expect]` exactly as copied; a smaller block (a key or two to put in a file) parses in a minimal file.
+#[test]
+fn every_scenario_the_documents_show_works_as_copied() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let mut failures = Vec::new();
+    let mut scenarios = 0;
+    let documents = documents(&root);
+    assert!(documents.len() >= 5, "the documents are found: {documents:?}");
+    for path in &documents {
+        let document = path.strip_prefix(&root).unwrap_or(path).display().to_string();
+        let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{document}: {e}"));
+        for (line, block) in toml_blocks(&text) {
+            let place = format!("{document}:{line}");
+            if !block.contains("[group]") {
+                let file = format!("{block}name = \"fragment\"\n[group]\nmembers = 2\n");
+                if let Err(e) = scenario::parse(&place, &file) {
+                    failures.push(format!("{place}: the fragment does not parse in a file: {e}"));
+                }
+                continue;
+            }
+            scenarios += 1;
+            match scenario::parse(&place, &block)
+                .map_err(|e| e.to_string())
+                .and_then(|s| run_scenario(&s, false).map_err(|e| e.to_string()))
+            {
+                Err(e) => failures.push(format!("{place}: {e}")),
+                Ok(outcome) if !outcome.expectations_met() => {
+                    failures.push(format!("{place}: {}", outcome.mismatches.join("; ")));
+                }
+                Ok(_) => {}
+            }
+        }
+    }
+    assert!(
+        scenarios >= 1,
+        "the README shows a scenario: the test reads the documents"
+    );
+    assert!(
+        failures.is_empty(),
+        "documents whose examples do not work as copied:\n{}",
+        failures.join("\n")
+    );
+}

@@ -4,7 +4,7 @@ use sksim::checkers::Verdict;
 use sksim::config::Action;
 use sksim::runner::{RunError, run_scenario};
 use sksim::scenario::{self, Scenario};
-use sksim::shrink::{default_invariant, shrink};
+use sksim::shrink::{Target, default_target, shrink};
 
 /// A removed member keeps reading under `never` (weakness 9), buried in churn, faults and attacks.
 const NOISY: &str = r#"
@@ -77,8 +77,8 @@ fn noisy() -> Scenario {
 fn a_noisy_failure_shrinks_to_its_cause() {
     let original = noisy();
     assert_eq!(
-        default_invariant(&original).expect("runs"),
-        Some("post-removal-secrecy"),
+        default_target(&original).expect("runs"),
+        Target::Unexpected("post-removal-secrecy"),
         "the unexpected violation is the default target"
     );
     let shrunk = shrink(&original, "post-removal-secrecy", &|_| {}).expect("shrinks");

@@ -570,8 +570,10 @@ fn the_reference_allowances_follow_the_scenario() {
     scenario.config.policy = "every-messages:100".parse().expect("valid");
     let removal = with(&scenario, "at = \"10m\"\naction = \"remove\"\nmember = 1");
     assert_eq!(allowed(&removal), BTreeSet::from(["post-removal-secrecy"]));
+    let mut malicious = scenario.clone();
+    malicious.config.server = sksim::config::ServerBehaviour::Malicious;
     let added = with(
-        &scenario,
+        &malicious,
         "at = \"10m\"\naction = \"attack\"\nkind = \"add-member\"\nby = \"server\"",
     );
     assert_eq!(allowed(&added), BTreeSet::from(["server-blindness"]));
@@ -591,12 +593,13 @@ fn the_reference_allowances_follow_the_scenario() {
     let mut unsigned = with(&scenario, forge);
     unsigned.implementation = ImplementationSpec::Reference(SuiteId::Chatalot);
     assert_eq!(allowed(&unsigned), BTreeSet::from(["authenticity", "delivery"]));
-    // An event whose member has left does nothing, so it justifies nothing.
-    let gone = with(
-        &with(&scenario, "at = \"5m\"\naction = \"leave\"\nmember = 2"),
-        "at = \"10m\"\naction = \"compromise\"\nmember = 2\nscope = \"signing-key\"",
+    // An event whose member has left could do nothing: no scenario file can say it.
+    let mut gone = with(&scenario, "at = \"5m\"\naction = \"leave\"\nmember = 2").to_toml();
+    gone.push_str(
+        "\n[[event]]\nat = \"10m\"\naction = \"compromise\"\nmember = 2\nscope = \"signing-key\"\n",
     );
-    assert_eq!(allowed(&gone), BTreeSet::from(["post-removal-secrecy"]));
+    let refused = parse("t.toml", &gone).expect_err("a compromise of a member who left is refused");
+    assert!(refused.message.contains("member 2 left at 5m"), "{refused}");
     // More than five keys of one sender in flight at once (a partitioned sender rotating every message).
     scenario.config.policy = "every-messages:1".parse().expect("valid");
     let cut_off = with(

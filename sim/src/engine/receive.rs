@@ -309,7 +309,11 @@ impl Sim<'_> {
                     Ok(inner) => inner.into(),
                     Err(refused) => {
                         let reason = refused.reason();
-                        *self.counts.rejections.entry(reason.to_owned()).or_default() += 1;
+                        *self
+                            .counts
+                            .distribution_rejections
+                            .entry(reason.to_owned())
+                            .or_default() += 1;
                         self.trace
                             .record(self.now, format_args!("distribution m{from}->m{to} {reason}"));
                         return;
@@ -341,6 +345,7 @@ impl Sim<'_> {
     pub(super) fn retry_pending(&mut self, to: usize) {
         let parked = std::mem::take(&mut self.members[to].pending);
         for message in parked {
+            self.counts.retries += 1;
             if let Outcome::MissingKey(_) = self.try_decrypt(message, to) {
                 self.park(message, to);
             }
