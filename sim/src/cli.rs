@@ -1105,7 +1105,7 @@ fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Result<
 }
 
 /// Implementations `--impl` and scenario files accept, with one line each.
-pub const IMPLEMENTATIONS: [(&str, &str); 5] = [
+pub const IMPLEMENTATIONS: [(&str, &str); 6] = [
     (
         "reference",
         "the senderkeys state machine (libsignal's limits, every check before any state change); suite hardened",
@@ -1122,6 +1122,10 @@ pub const IMPLEMENTATIONS: [(&str, &str); 5] = [
     (
         "p2p",
         "model of the peer-to-peer sketch (seed 000): advances before verifying, no skip bound, forwards keys",
+    ),
+    (
+        "external:COMMAND",
+        "your own implementation: an adapter program speaking docs/external-protocol.md, e.g. 'external:python3 my_adapter.py'",
     ),
 ];
 

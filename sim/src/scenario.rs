@@ -346,6 +346,16 @@ impl ImplementationSpec {
             _ => {
                 let expected = "expected reference, reference/<suite>, accord, chatalot, p2p or \
                                 external:<command line>";
+                let suites = SuiteId::ALL.map(SuiteId::name);
+                // A suite where an implementation belongs: the reference speaks it.
+                let suite_near = suite.is_none().then(|| suggest(head, &suites)).flatten();
+                if let Some(near) = suite_near.filter(|_| suites.contains(&head.to_lowercase().as_str())) {
+                    return Err(format!(
+                        "unknown implementation `{}`; `{near}` is a suite: did you mean `reference/{near}` (the \
+                         reference implementation speaking it)? ({expected})",
+                        echo(text)
+                    ));
+                }
                 Err(match suggest(head, &IMPLEMENTATION_NAMES) {
                     Some("external") => format!(
                         "unknown implementation `{}`; did you mean `external:<command line>`? ({expected})",
@@ -355,7 +365,13 @@ impl ImplementationSpec {
                         "unknown implementation `{}`; did you mean `{near}`? ({expected})",
                         echo(text)
                     ),
-                    None => format!("unknown implementation `{}`; {expected}", echo(text)),
+                    None => match suite_near {
+                        Some(near) => format!(
+                            "unknown implementation `{}`; did you mean `reference/{near}`? ({expected})",
+                            echo(text)
+                        ),
+                        None => format!("unknown implementation `{}`; {expected}", echo(text)),
+                    },
                 })
             }
         }

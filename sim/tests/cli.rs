@@ -543,9 +543,11 @@ fn list_names_exactly_what_the_parsers_accept() {
     assert_eq!(status, EXIT_OK);
     assert_eq!(INVARIANT_DESCRIPTIONS.map(|(n, _)| n), INVARIANTS);
     for (name, _) in IMPLEMENTATIONS {
+        assert!(out.contains(name), "`sksim list` names {name}: {out}");
         let name = name.replace("<suite>", "signal");
         sksim::scenario::ImplementationSpec::parse(&name).expect("listed implementations parse");
     }
+    assert!(out.contains("external:COMMAND"), "{out}");
     for (suite, _) in SUITES {
         sksim::scenario::ImplementationSpec::parse(&format!("reference/{suite}"))
             .expect("listed suites parse");

@@ -1387,3 +1387,22 @@ fn the_engine_refuses_an_impossible_script_too() {
     .expect_err("refused");
     assert!(e.to_string().contains("member 1 was removed at 5m"), "{e}");
 }
+
+/// A suite given where an implementation belongs points at the reference speaking it.
+#[test]
+fn a_suite_named_as_an_implementation_suggests_the_reference_speaking_it() {
+    for (given, suggested) in [
+        ("hardened", "reference/hardened"),
+        ("signal", "reference/signal"),
+        ("hardend", "reference/hardened"),
+    ] {
+        let e = ImplementationSpec::parse(given).expect_err("not an implementation");
+        assert!(e.contains(&format!("did you mean `{suggested}`")), "{given}: {e}");
+    }
+    assert_eq!(
+        ImplementationSpec::parse("accord"),
+        Ok(ImplementationSpec::Accord)
+    );
+    let e = ImplementationSpec::parse("acord").expect_err("misspelt");
+    assert!(e.contains("did you mean `accord`"), "{e}");
+}
