@@ -2,7 +2,8 @@
 """Reads the README's front door, so that CI runs exactly what a new user copies.
 
   readme.py setup N       the README's N-th set-up command (1: run a scenario, 2: the tests), as written
-  readme.py block MARKER  the text block after `<!-- MARKER: ... -->` (the real output the README shows)
+  readme.py block MARKER  the fenced block after `<!-- MARKER: ... -->` (an output the README shows, or a
+                          command it tells users to run)
 
 The set-up block is the first ```sh block under the heading "Set-up"; each line is one command, a trailing
 `# comment` is not part of it. Fails (exit 2) when the README no longer has what is asked for.
@@ -27,9 +28,9 @@ def setup_commands(text):
 
 
 def block(text, marker):
-    match = re.search(r"<!-- " + re.escape(marker) + r":[^\n]*-->\n```text\n(.*?)```", text, re.S)
+    match = re.search(r"<!-- " + re.escape(marker) + r":[^\n]*-->\n```[a-z]*\n(.*?)```", text, re.S)
     if not match:
-        sys.exit(f"readme.py: README.md has no ```text block after <!-- {marker}: ... -->")
+        sys.exit(f"readme.py: README.md has no fenced block after <!-- {marker}: ... -->")
     return match.group(1)
 
 
