@@ -255,7 +255,6 @@ pub fn main_with(
             adapter_timeout,
         } => {
             let request = RunRequest {
-                file: PathBuf::new(),
                 overrides_text: (seed, implementation, policy),
                 format,
                 json_out,
@@ -265,11 +264,7 @@ pub fn main_with(
             };
             match scenario_files(&files) {
                 Ok(list) if list.len() == 1 && !files.iter().any(|f| f.is_dir()) => {
-                    let request = RunRequest {
-                        file: list.into_iter().next().unwrap_or_default(),
-                        ..request
-                    };
-                    run(&request, out, err)
+                    run(&list[0], &request, out, err)
                 }
                 Ok(list) => run_many(&list, &request, out, err),
                 Err(failure) => Err(failure),
@@ -367,8 +362,8 @@ impl From<RunError> for Failure {
     }
 }
 
+/// What `sksim run` was asked besides its files.
 struct RunRequest {
-    file: PathBuf,
     overrides_text: (Option<u64>, Option<String>, Option<String>),
     format: Format,
     json_out: Option<PathBuf>,
@@ -465,9 +460,9 @@ fn reproduction(file: &Path, seed: u64, implementation: Option<&str>, policy: Op
     command
 }
 
-fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let file_name = request.file.display().to_string();
-    let scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
+fn run(file: &Path, request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let file_name = file.display().to_string();
+    let scenario = scenario::load(file).map_err(|e| Failure::BadInput(e.to_string()))?;
     let (seed, implementation, policy) = &request.overrides_text;
     let overrides = Overrides {
         seed: *seed,
@@ -536,7 +531,7 @@ fn run(request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result
         writeln!(summary, "  - {mismatch}").map_err(io_failed)?;
     }
     let command = reproduction(
-        &request.file,
+        file,
         scenario.config.seed,
         implementation.as_deref(),
         policy.as_deref(),
