@@ -237,3 +237,36 @@ hold = ["post-removal-secrecy"]
         Some(Verdict::Violated)
     );
 }
+
+/// A scenario whose server attacks shrinks to one whose server is still malicious: shrinking never writes a file
+/// that says the server attacks while it is honest, nor one with an event that cannot happen.
+#[test]
+fn shrinking_keeps_an_attacking_server_malicious_and_every_event_possible() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../scenarios/weakness-14-replay.toml"
+    );
+    let original = scenario::load(std::path::Path::new(path)).expect("the library file loads");
+    let shrunk = shrink(&original, "replay-rejection", &|_| {}).expect("shrinks");
+    let config = &shrunk.scenario.config;
+    assert!(
+        config.actions.iter().any(|a| matches!(
+            a.action,
+            Action::Attack {
+                by: sksim::config::Attacker::Server,
+                ..
+            }
+        )),
+        "the server's attack is what breaks replay-rejection: {:?}",
+        config.actions
+    );
+    assert_eq!(config.server, sksim::config::ServerBehaviour::Malicious);
+    assert_eq!(config.check_script(), Ok(()));
+    let written = shrunk.scenario.to_toml();
+    let reparsed = scenario::parse("shrunk.toml", &written).expect("the written file parses");
+    let outcome = run_scenario(&reparsed, false).expect("runs");
+    assert_eq!(
+        outcome.report.verdict("replay-rejection"),
+        Some(Verdict::Violated)
+    );
+}
