@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """accord-python: Accord's Sender Keys design, in Python, as an sksim adapter (protocol version 1).
 
-The source is Accord's technical design "Sender Keys E2EE for Accord Channels" (seed 004). This file implements:
+The source is Accord's technical design "Sender Keys E2EE for Accord Channels" (docs/threat-model.md, "The seed
+systems"). This file implements:
 
 - §2.2 / §7.1 ``generateSenderKey``: 32 bytes of chain key, a fresh Ed25519 key, iteration 0; the key id is the
   fingerprint, the first 8 bytes of SHA-256 of the signing public key (§7.1 ``senderKeyFingerprint``), written as

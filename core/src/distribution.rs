@@ -1,9 +1,10 @@
 //! Per-suite distribution messages: how a sender key is handed to another member.
 //!
 //! Distributions travel over an authenticated pairwise channel (Accord and Signal: a Double Ratchet session;
-//! Chatalot: the server; seed 000: an ECDH-encrypted message). That channel belongs to the transport — the
-//! simulator models it — so here a distribution is the plaintext the channel carries, and `from` is who the
-//! channel says sent it. Every parser checks that the distribution names that sender and this group.
+//! Chatalot: the server; the peer-to-peer sketch: an ECDH-encrypted message). That channel belongs to the
+//! transport — the simulator models it — so here a distribution is the plaintext the channel carries, and
+//! `from` is who the channel says sent it. Every parser checks that the distribution names that sender and
+//! this group.
 
 use crate::consts::{CHAIN_KEY_BYTES, SIGNATURE_BYTES};
 use crate::error::{Error, Result};
@@ -93,7 +94,7 @@ pub(crate) fn encode(
         }
         .encode(),
         // Invariant: `OwnSenderKey::generate` and `GroupSession::import` give every suite its kind of key id
-        // (fingerprints for Accord and seed 000, chain ids for the others) and a signing key when signed.
+        // (fingerprints for Accord and the sketch, chain ids for the others) and a signing key when signed.
         _ => unreachable!("suite {suite} with key id {}", dist.key_id),
     })
 }

@@ -78,7 +78,7 @@ pub fn chatalot_distribution(data: &[u8]) {
     );
 }
 
-/// Seed 000's protobuf messages: the first byte picks the type, the rest is the message.
+/// The peer-to-peer sketch's protobuf messages: the first byte picks the type, the rest is the message.
 pub fn p2p(data: &[u8]) {
     let Some((kind, rest)) = data.split_first() else {
         return;

@@ -111,7 +111,7 @@ string_id!(
     "member"
 );
 string_id!(
-    /// A group (Accord's channel id, seed 000's `group_id`).
+    /// A group (Accord's channel id, the peer-to-peer sketch's `group_id`).
     GroupId,
     "group"
 );
@@ -119,8 +119,8 @@ string_id!(
 /// Identifies one sender key of one sender.
 ///
 /// Chatalot, Signal and `hardened` name a key by a random 32-bit chain id. Accord names it by a fingerprint
-/// of its signing public key. Seed 000's messages carry no key id at all; there the reference identifies a key
-/// locally by its fingerprint and finds it by trying the sender's retained signing keys.
+/// of its signing public key. The peer-to-peer sketch's messages carry no key id at all; there the reference
+/// identifies a key locally by its fingerprint and finds it by trying the sender's retained signing keys.
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 pub enum KeyId {
     /// A 32-bit chain id.

@@ -2,7 +2,7 @@
 //!
 //! | family | message key | next chain key | origin |
 //! |---|---|---|---|
-//! | `hmac-labels` | HMAC-SHA256(ck, label_m) | HMAC-SHA256(ck, label_c) | Accord ("MessageKey"/"ChainKey"), seed 000 ("message"/"chain") |
+//! | `hmac-labels` | HMAC-SHA256(ck, label_m) | HMAC-SHA256(ck, label_c) | Accord ("MessageKey"/"ChainKey"), the p2p sketch ("message"/"chain") |
 //! | `hmac-bytes` | HKDF-SHA256(no salt, ikm = HMAC-SHA256(ck, 0x01), info "WhisperGroup", 48 bytes) = IV ‖ key | HMAC-SHA256(ck, 0x02) | libsignal `sender_keys.rs` |
 //! | `hkdf-salted` | HKDF-SHA256(salt = ck, ikm = 0x01, info "chatalot-sender-key-chain", 32 bytes) | same with ikm 0x02 | Chatalot |
 

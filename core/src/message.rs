@@ -41,7 +41,7 @@ pub struct EncryptedMessage {
 /// A received message, parsed and reduced to what the state machine needs.
 #[derive(Debug)]
 pub(crate) struct Incoming {
-    /// `None` for formats that carry no key id (seed 000).
+    /// `None` for formats that carry no key id (the peer-to-peer sketch's).
     pub key_id: Option<KeyId>,
     pub iteration: u32,
     /// `None` for the Signal suite, whose IV is derived with the key.
@@ -85,7 +85,7 @@ fn chain_id(key_id: KeyId) -> u32 {
 fn fingerprint(key_id: KeyId) -> [u8; 8] {
     match key_id {
         KeyId::Fingerprint(fp) => fp,
-        KeyId::Chain(_) => unreachable!("Accord and seed 000 keys are named by fingerprint"),
+        KeyId::Chain(_) => unreachable!("Accord and p2p keys are named by fingerprint"),
     }
 }
 

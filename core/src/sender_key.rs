@@ -37,7 +37,7 @@ pub struct SenderKeyDistribution {
 
 impl OwnSenderKey {
     /// Draws a fresh sender key for `suite` from the caller's RNG: chain key, signing key (signed suites)
-    /// and key id (a random 32-bit chain id, or the signing key's fingerprint for Accord and seed 000).
+    /// and key id (a random 32-bit chain id, or the signing key's fingerprint for Accord and the p2p sketch).
     pub fn generate<R: CryptoRng + ?Sized>(suite: SuiteId, rng: &mut R) -> Self {
         let mut chain_key = [0u8; CHAIN_KEY_BYTES];
         rng.fill_bytes(&mut chain_key);

@@ -248,7 +248,8 @@ impl GroupSession {
 /// Finds the receiver state a message belongs to and checks its signature.
 ///
 /// With a key id on the wire, that key's state must exist and its signing key must verify the message.
-/// Without one (seed 000), the newest retained state whose signing key verifies the message is chosen.
+/// Without one (the peer-to-peer sketch), the newest retained state whose signing key verifies the message is
+/// chosen.
 fn find_state(
     states: &VecDeque<ReceiverState>,
     from: &MemberId,

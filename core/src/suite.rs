@@ -4,7 +4,7 @@
 //! |---|---|---|---|---|
 //! | `accord` | `hmac-labels` "MessageKey"/"ChainKey" | AES-256-GCM | Ed25519 over iv ‖ ct | JSON envelope, Accord Appendix A |
 //! | `chatalot` | `hkdf-salted` | ChaCha20-Poly1305 | nothing (as in its document) | JSON `{v, sk, message}` |
-//! | `p2p` | `hmac-labels` "message"/"chain" | AES-256-GCM | Ed25519 over ct | protobuf `GroupMessage` (seed 000) |
+//! | `p2p` | `hmac-labels` "message"/"chain" | AES-256-GCM | Ed25519 over ct | protobuf `GroupMessage` (the peer-to-peer sketch) |
 //! | `signal` | `hmac-bytes` | AES-256-CBC + PKCS7, IV derived | Ed25519 over version ‖ protobuf | `[0x33][SenderKeyMessage][sig]` |
 //! | `hardened` | `hmac-labels` "sksim/hardened/message"/"sksim/hardened/chain" | AES-256-GCM, header as AAD | Ed25519 over every byte before the signature | compact binary ([`wire::hardened`](crate::wire::hardened)) |
 //!
@@ -27,7 +27,7 @@ pub enum SuiteId {
     Accord,
     /// Chatalot's group-encryption document.
     Chatalot,
-    /// Seed 000, the peer-to-peer sketch.
+    /// The peer-to-peer sketch.
     P2p,
     /// libsignal's group cipher (Ed25519 in place of XEdDSA).
     Signal,
@@ -42,7 +42,7 @@ pub enum Signed {
     Nothing,
     /// The nonce followed by the ciphertext (Accord).
     NonceCiphertext,
-    /// The ciphertext alone (seed 000).
+    /// The ciphertext alone (the peer-to-peer sketch).
     Ciphertext,
     /// Every byte of the encoded message before the signature (Signal, `hardened`).
     WholeMessage,

@@ -201,7 +201,7 @@ fn two_senders_interleaved_and_the_wrong_from_is_rejected() {
                 .expect("Carol's message decrypts");
             assert_eq!(d.plaintext, format!("c{i}").into_bytes(), "{suite}");
         }
-        // Seed 000 names the sender inside the message; the others name a key Carol does not hold.
+        // The p2p sketch names the sender inside the message; the others name a key Carol does not hold.
         let reason = if suite == SuiteId::P2p {
             "sender-mismatch"
         } else {

@@ -651,7 +651,7 @@ fn changed_wires(
             }
         }
         SuiteId::P2p => {
-            // Seed 000's message names no key: change who and where it claims to be from instead.
+            // The p2p sketch's message names no key: change who and where it claims to be from instead.
             let m = P2pGroupMessage::parse(target).expect("genuine p2p message");
             let iteration = differ_u32(c.iteration, &[m.iteration]);
             let sender_id = MemberId::new(differ_string(&c.sender, m.sender_id.as_str())).expect("valid id");
@@ -979,7 +979,7 @@ proptest! {
 // ----- property 6: wire round trips -----
 
 /// Parses a message with its suite's typed codec, re-encodes it, and returns (key id, iteration) as the
-/// wire states them (`None` for seed 000, which carries no key id).
+/// wire states them (`None` for the p2p sketch, which carries no key id).
 fn message_round_trip(suite: SuiteId, wire: &[u8]) -> Result<(Option<KeyId>, u32), TestCaseError> {
     let bad = |e: Error| {
         fail(format!(

@@ -214,13 +214,13 @@ fn bad_length_every_suite() {
     }
 }
 
-/// m1 declaring the next version (seed 000's protobuf has no version).
+/// m1 declaring the next version (the p2p sketch's protobuf has no version).
 fn next_version(suite: SuiteId, m1: &[u8]) -> Vec<u8> {
     match suite {
         Accord | Chatalot => edit_json(m1, |v| v["v"] = json!(2)),
         Signal => flipped(m1, 0, 0x33 ^ 0x43),
         Hardened => flipped(m1, 0, 1 ^ 2),
-        P2p => unreachable!("seed 000 messages carry no version"),
+        P2p => unreachable!("p2p messages carry no version"),
     }
 }
 
@@ -331,7 +331,7 @@ fn unsigned_fields_tampered_are_decryption_failed() {
     check(Accord, 620, "decryption-failed", |_, m1| {
         vec![edit_json(m1, |v| v["i"] = json!(2))]
     });
-    // Seed 000 signs only the ciphertext: neither the iteration nor the nonce.
+    // The p2p sketch signs only the ciphertext: neither the iteration nor the nonce.
     check(P2p, 621, "decryption-failed", |_, m1| {
         let mut message = P2pGroupMessage::parse(m1).expect("genuine");
         message.iteration += 1;
@@ -391,7 +391,7 @@ fn message_under_unreceived_key_is_unknown_key() {
         let (mut p, m1) = started(suite, 810 + i);
         let rotated = p.alice.create_sender_key(&mut p.rng).expect("rotate");
         let n0 = p.alice.encrypt(&mut p.rng, b"n0").expect("encrypt");
-        // Seed 000 messages name no key: no retained signing key verifies the message.
+        // The p2p sketch's messages name no key: no retained signing key verifies the message.
         let reason = if suite == P2p {
             "no-verifying-key"
         } else {

@@ -1116,7 +1116,7 @@ pub const IMPLEMENTATIONS: [(&str, &str); 6] = [
     ),
     (
         "p2p",
-        "model of the peer-to-peer sketch (seed 000): advances before verifying, no skip bound, forwards keys",
+        "model of the peer-to-peer sketch: advances before verifying, no skip bound, forwards keys",
     ),
     (
         "external:COMMAND",

@@ -44,7 +44,8 @@ pub enum Transport {
     Pairwise,
     /// Uploaded to the server in plaintext, stored, broadcast, and served to newcomers as stored (Chatalot).
     ServerPlaintext,
-    /// Pairwise, and members also forward the keys they hold of others to newcomers (seed 000).
+    /// Pairwise, and members also forward the keys they hold of others to newcomers (the peer-to-peer
+    /// sketch).
     Forwarded,
 }
 

@@ -68,7 +68,7 @@ pub enum DistributionCause {
     Join,
     /// A key sent again because a member asked for it.
     Request,
-    /// A key of another member, forwarded to a newcomer (seed 000).
+    /// A key of another member, forwarded to a newcomer (the peer-to-peer sketch).
     Forwarded,
     /// Sent by the adversary (stale or fake keys).
     Attack,

@@ -307,7 +307,7 @@ pub enum ImplementationSpec {
     Accord,
     /// The model of Chatalot's design.
     Chatalot,
-    /// The model of the peer-to-peer sketch (seed 000).
+    /// The model of the peer-to-peer sketch.
     P2p,
     /// An external adapter, started with this command line (see [`crate::external`]).
     External(String),

@@ -653,7 +653,7 @@ fn effects(config: &SimConfig) -> Effects {
 fn signs_messages(implementation: &ImplementationSpec) -> bool {
     match implementation {
         ImplementationSpec::Reference(suite) => suite.is_signed(),
-        // Accord signs nonce ‖ ciphertext (seed 004 §7), the peer-to-peer sketch the ciphertext (seed 000 Step 4).
+        // Accord signs nonce ‖ ciphertext (its §7), the peer-to-peer sketch the ciphertext (its Step 4).
         ImplementationSpec::Accord | ImplementationSpec::P2p => true,
         // Chatalot's messages are unsigned ("Tradeoffs"; threat model weakness 4).
         ImplementationSpec::Chatalot => false,
@@ -673,11 +673,11 @@ pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
     // undecryptable payload as text (authenticity) whatever made it undecryptable — so they are allowed in any
     // scenario.
     match &scenario.implementation {
-        // Accord (004): a distribution replaces the single state per sender, so a stale one rewinds the chain
+        // Accord: a distribution replaces the single state per sender, so a stale one rewinds the chain
         // (replay-rejection, weakness 14); one state per sender loses messages in flight across a rotation
         // (delivery, weakness 10).
         ImplementationSpec::Accord => allowed.extend(["replay-rejection", "delivery"]),
-        // Chatalot (003): newcomers get keys at iteration 0 (join-secrecy, weakness 2); plaintext distributions on
+        // Chatalot: newcomers get keys at iteration 0 (join-secrecy, weakness 2); plaintext distributions on
         // the server (server-blindness, weakness 1); plaintext fallback and no signatures (authenticity,
         // weaknesses 3 and 4); distributions replace state unchecked (replay-rejection); state advanced before
         // decryption is checked (failure-atomicity, weakness 5); no forward-jump bound (bounded-state,
@@ -691,7 +691,7 @@ pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
             "bounded-state",
             "delivery",
         ]),
-        // The peer-to-peer sketch (000): forwarded keys believed for whoever they name and whole sender keys
+        // The peer-to-peer sketch: forwarded keys believed for whoever they name and whole sender keys
         // (signing key included) in distributions (authenticity, weakness 7); distributions replace state
         // (replay-rejection); fast-forward before the signature check (failure-atomicity, weakness 5); no bound
         // on the fast-forward (bounded-state, weakness 6); no skipped-key cache (delivery).

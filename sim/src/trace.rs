@@ -1,7 +1,8 @@
 //! The canonical event trace and its hash.
 //!
 //! Every processed event appends one line `"{index} {time_us} {what}\n"`. The SHA-256 of all lines is the run's
-//! trace hash: the same inputs and seed give the same hash, byte for byte.
+//! trace hash: the same inputs and seed give the same hash, byte for byte. Every kind of line the engine writes
+//! is described for users in `docs/trace-format.md`.
 
 use core::fmt::Write as _;
 

@@ -1,4 +1,4 @@
-//! Tests of the `accord` model: the behaviours of Accord's design (seed 004) it reproduces, weaknesses
+//! Tests of the `accord` model: the behaviours of Accord's design it reproduces, weaknesses
 //! included — one receiver state per sender (in-flight messages lost on rotation) and stale distributions
 //! re-opening consumed iterations.
 

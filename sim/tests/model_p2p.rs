@@ -1,4 +1,5 @@
-//! The `p2p` model of seed 000: it works in order, and it reproduces the sketch's weaknesses exactly.
+//! The `p2p` model of the peer-to-peer sketch: it works in order, and it reproduces the sketch's weaknesses
+//! exactly.
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;

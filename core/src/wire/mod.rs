@@ -10,7 +10,7 @@
 //! |---|---|---|
 //! | [`accord`] | envelope `{v, sk, i, iv, ct, sig}`, distribution `{type:"skdm", ...}` | Accord design, Appendix A |
 //! | [`chatalot`] | `{v:1, sk:true, message:{...}}`, distribution `{chain_id, iteration, chain_key, sender_id}` | Chatalot group-encryption document |
-//! | [`p2p`] | protobuf `GroupMessage`, `SenderKeyDistribution`, `SenderKeyRequest` | seed 000, step 6 |
+//! | [`p2p`] | protobuf `GroupMessage`, `SenderKeyDistribution`, `SenderKeyRequest` | the peer-to-peer sketch, step 6 |
 //! | [`signal`] | `[version][SenderKeyMessage][signature]`, `[version][SenderKeyDistributionMessage]` | libsignal `wire.proto` |
 //! | [`hardened`] | compact binary message and distribution | this project |
 

@@ -1,5 +1,6 @@
-//! Seed 000's protobuf messages: `GroupMessage`, `SenderKeyDistribution` and `SenderKeyRequest` (seed 000,
-//! step 6), plus [`P2pSenderKeyRecord`], the plaintext carried inside a distribution.
+//! The peer-to-peer sketch's protobuf messages: `GroupMessage`, `SenderKeyDistribution` and
+//! `SenderKeyRequest` (the sketch's step 6), plus [`P2pSenderKeyRecord`], the plaintext carried inside a
+//! distribution.
 //!
 //! The messages are proto3: every field is a plain scalar, so a field left at its default (`0`, empty) is
 //! absent on the wire and reads back as the default. The parser then rejects what the default cannot be:
@@ -14,7 +15,7 @@
 //!   the signature (the nonce is covered only indirectly, through the AEAD tag).
 //! - The seed's `send_message` advances the chain (incrementing the iteration) *before* it builds the
 //!   message, so the first message of a chain carries iteration 1. The codec just carries the number.
-//! - Seed 000 encrypts "the serialized sender key" into `encrypted_sender_key` but never says how it is
+//! - The sketch encrypts "the serialized sender key" into `encrypted_sender_key` but never says how it is
 //!   serialized. [`P2pSenderKeyRecord`] is this project's choice: a proto3 message with
 //!   `bytes chain_key = 1; bytes signing_public_key = 2; uint32 iteration = 3;`.
 //!
@@ -37,7 +38,7 @@ const WHAT_DISTRIBUTION: &str = "p2p distribution";
 const WHAT_REQUEST: &str = "p2p sender key request";
 const WHAT_RECORD: &str = "p2p sender key record";
 
-/// Seed 000's `GroupMessage`, as it travels.
+/// The sketch's `GroupMessage`, as it travels.
 #[derive(Clone, PartialEq, prost::Message)]
 struct RawGroupMessage {
     #[prost(string, tag = "1")]
@@ -54,7 +55,7 @@ struct RawGroupMessage {
     signature: Vec<u8>,
 }
 
-/// Seed 000's `SenderKeyDistribution`, as it travels.
+/// The sketch's `SenderKeyDistribution`, as it travels.
 #[derive(Clone, PartialEq, prost::Message)]
 struct RawDistribution {
     #[prost(string, tag = "1")]
@@ -67,7 +68,7 @@ struct RawDistribution {
     signature: Vec<u8>,
 }
 
-/// Seed 000's `SenderKeyRequest`, as it travels.
+/// The sketch's `SenderKeyRequest`, as it travels.
 #[derive(Clone, PartialEq, prost::Message)]
 struct RawRequest {
     #[prost(string, tag = "1")]
@@ -76,7 +77,7 @@ struct RawRequest {
     requested_sender_id: String,
 }
 
-/// This project's serialization of seed 000's `SenderKey` (see the module documentation).
+/// This project's serialization of the sketch's `SenderKey` (see the module documentation).
 #[derive(Clone, PartialEq, prost::Message)]
 #[prost(skip_debug)]
 struct RawRecord {
@@ -110,7 +111,7 @@ fn member_id(what: &'static str, field: &'static str, id: String) -> Result<Memb
     MemberId::new(id).map_err(|e| Error::malformed(what, format!("field `{field}`: {e}")))
 }
 
-/// A group chat message (seed 000 `GroupMessage`).
+/// A group chat message (the sketch's `GroupMessage`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct P2pGroupMessage {
     /// The group the message is for (field 1).
@@ -128,7 +129,7 @@ pub struct P2pGroupMessage {
 }
 
 impl P2pGroupMessage {
-    /// Serializes the message as seed 000's protobuf.
+    /// Serializes the message as the sketch's protobuf.
     pub fn encode(&self) -> Vec<u8> {
         self.encode_with(&self.nonce, &self.ciphertext)
     }
@@ -163,7 +164,7 @@ impl P2pGroupMessage {
     }
 }
 
-/// A sender key distribution (seed 000 `SenderKeyDistribution`).
+/// A sender key distribution (the sketch's `SenderKeyDistribution`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct P2pDistribution {
     /// The group the sender key is for (field 1).
@@ -177,7 +178,7 @@ pub struct P2pDistribution {
 }
 
 impl P2pDistribution {
-    /// Serializes the distribution as seed 000's protobuf.
+    /// Serializes the distribution as the sketch's protobuf.
     pub fn encode(&self) -> Vec<u8> {
         RawDistribution {
             group_id: self.group_id.as_str().to_owned(),
@@ -216,7 +217,7 @@ impl P2pDistribution {
     }
 }
 
-/// A request for a member's sender key (seed 000 `SenderKeyRequest`).
+/// A request for a member's sender key (the sketch's `SenderKeyRequest`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct P2pSenderKeyRequest {
     /// The group (field 1).
@@ -226,7 +227,7 @@ pub struct P2pSenderKeyRequest {
 }
 
 impl P2pSenderKeyRequest {
-    /// Serializes the request as seed 000's protobuf.
+    /// Serializes the request as the sketch's protobuf.
     pub fn encode(&self) -> Vec<u8> {
         RawRequest {
             group_id: self.group_id.as_str().to_owned(),
@@ -245,9 +246,9 @@ impl P2pSenderKeyRequest {
     }
 }
 
-/// The plaintext inside [`P2pDistribution::encrypted_sender_key`]: seed 000's `SenderKey`.
+/// The plaintext inside [`P2pDistribution::encrypted_sender_key`]: the sketch's `SenderKey`.
 ///
-/// Seed 000 serializes its `SenderKey` without saying how. This protobuf and its field numbers
+/// The sketch serializes its `SenderKey` without saying how. This protobuf and its field numbers
 /// (`bytes chain_key = 1; bytes signing_public_key = 2; uint32 iteration = 3;`) are this project's choice.
 /// `Debug` never prints the chain key.
 #[derive(Clone, PartialEq, Eq)]

@@ -1,4 +1,4 @@
-//! Invariant checkers, one per file, one per invariant of the threat model (`shared/design/threat-model.md`).
+//! Invariant checkers, one per file, one per invariant of the threat model (`docs/threat-model.md`).
 //!
 //! The engine reports what happens as [`Observation`]s; each checker keeps what it needs and, at the end, gives
 //! a verdict. A checker that does not apply to a run says `not-applicable`, with the reason, never `holds`.

@@ -1,5 +1,5 @@
-//! `accord`: a faithful model of Accord's Sender Keys design ("Sender Keys E2EE for Accord Channels", seed
-//! 004), as an implementation under test.
+//! `accord`: a faithful model of Accord's Sender Keys design ("Sender Keys E2EE for Accord Channels"; see
+//! `docs/threat-model.md`, "The seed systems"), as an implementation under test.
 //!
 //! The model follows the design's code listing (§7.1 `sender-keys.ts`), its state layout (§7.3 `peerKeys`),
 //! its receive path (§8 `decryptChannelContent`) and its wire format (Appendix A). It reuses the `senderkeys`

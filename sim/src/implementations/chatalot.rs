@@ -6,7 +6,7 @@
 //! [`ChatalotDistribution`]. What this module adds is the document's state machine, in the document's order.
 //! Each behaviour cites the document section it follows.
 //!
-//! Reproduced weaknesses (numbers from the threat model's list of known weaknesses):
+//! Reproduced weaknesses (numbers from the list of known weaknesses in `docs/threat-model.md`):
 //! 1. Distributions stored in plaintext on the server ("Key Distribution": uploaded via
 //!    `POST /channels/{id}/sender-keys`, stored and broadcast): the factory declares
 //!    [`Transport::ServerPlaintext`], so the engine lets the server read every chain key. Breaks

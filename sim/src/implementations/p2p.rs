@@ -1,7 +1,8 @@
-//! `p2p`: a faithful model of seed 000, the peer-to-peer Sender Keys sketch — weaknesses included.
+//! `p2p`: a faithful model of the peer-to-peer Sender Keys sketch (`docs/threat-model.md`, "The seed
+//! systems") — weaknesses included.
 //!
 //! Each member holds one `SenderKey { chain_key, signing_key, iteration }` of its own and one of every other
-//! member (seed 000, step 1). The chain is `HMAC(ck, "message")` / `HMAC(ck, "chain")` (step 2, reused from
+//! member (step 1). The chain is `HMAC(ck, "message")` / `HMAC(ck, "chain")` (step 2, reused from
 //! [`senderkeys::kdf`]); messages are AES-256-GCM with a random 96-bit nonce and an Ed25519 signature over the
 //! ciphertext (step 4); the wire formats are step 6's protobufs ([`senderkeys::wire::p2p`]). The engine's
 //! pairwise channel stands in for the seed's ECDH encryption of distributions (step 3).
@@ -71,7 +72,7 @@ const KDF: Kdf = Kdf::HmacLabels {
 /// Step 4: `aes_gcm_encrypt(&message_key, &nonce, plaintext)`, no associated data.
 const CIPHER: Cipher = Cipher::Aes256Gcm;
 
-/// Makes `p2p` instances: seed 000 as written.
+/// Makes `p2p` instances: the peer-to-peer sketch as written.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct P2p;
 
@@ -376,7 +377,7 @@ impl Implementation for Instance {
     }
 
     /// The wire carries no key id; the key is named by the fingerprint of its signing public key (hex), as the
-    /// reference's seed 000 suite names it. The iteration is the own key's, which step 4.1 increments before
+    /// reference's `p2p` suite names it. The iteration is the own key's, which step 4.1 increments before
     /// it goes on the wire: the last message said exactly that. `None` before the first message under the key.
     fn last_sent(&self) -> Option<ChainPosition> {
         let key = self.my_sender_key.as_ref()?;
