@@ -134,7 +134,7 @@ enum Command {
         #[arg(long)]
         per_seed: bool,
         /// Also draw an SVG plot (the file must end in .svg): exposure after a compromise, and post-removal
-        /// leaks, against distribution cost.
+        /// leaks, against distribution cost; points drawn at the same place are named on stderr.
         #[arg(long, value_name = "PATH.svg")]
         plot: Option<PathBuf>,
         /// Threads to run seeds on (default: one per core). The output is the same for any number.

@@ -1,6 +1,6 @@
 //! `sksim compare`: one scenario under several rotation policies and implementations, over a range of seeds,
 //! summarised per (policy, implementation) — statistics of each metric, and how many seeds each invariant held
-//! in — as a table, JSON, CSV or an SVG plot.
+//! in — as a table, JSON, CSV or an SVG plot; or every run as CSV or JSON (`--per-seed`).
 //!
 //! [`compare`] builds one job per (policy, implementation, seed), in that order (policies as given, then
 //! implementations as given, then seeds ascending), runs them in parallel on rayon's pool through
@@ -50,11 +50,34 @@
 //! | `mean`, `p50`, `p95`, `min`, `max` | the statistics, 6 decimals (empty when NaN) | empty |
 //! | `held`, `violated`, `not_applicable` | empty | runs with that verdict |
 //!
+//! # Per-seed records (`--per-seed`)
+//!
+//! [`render_csv_per_seed`] and [`render_json_per_seed`] write every run instead of the summary, rows in order and
+//! seeds ascending, so that you can do your own statistics. The CSV has a header line and one line per (policy,
+//! implementation, seed):
+//!
+//! | column | value |
+//! |---|---|
+//! | `policy` | the policy, canonical form |
+//! | `implementation` | the implementation (`reference/hardened`, `accord`, ...) |
+//! | `seed` | the run's seed |
+//! | one per metric, named and ordered as [`METRICS`] | the run's sample (see "Metrics"): whole numbers for counts and bytes, 6 decimals for `healing_time_s`, `forgery_window_s` and `delivery_ratio`; empty when the run gives no sample |
+//! | one per invariant, named and ordered as [`INVARIANTS`] | the run's verdict: `holds`, `violated` or `not-applicable` |
+//!
+//! The JSON is `{"scenario", "seeds", "runs": [...]}`, each run `{"policy", "implementation", "seed", "metrics":
+//! {name: sample or null}, "verdicts": {name: verdict}}` with the same names, values and order.
+//!
 //! # Plot
 //!
-//! [`plot_svg`] draws one point per row: x = `distribution_bytes`, y = `exposed_after_compromise`, each at its
-//! mean, with whiskers from min to max; the points are labelled with the policy (and the implementation when
-//! the rows do not all share one). Text is written as SVG `<text>` elements; no font is read.
+//! [`render_svg`] draws two panels over the same x axis, `distribution_bytes` per run in bytes, kB, MB or GB
+//! (decimal units; the axis label names the one used): above, y = `exposed_after_compromise`; below, y =
+//! `post_removal_leaks`. Each row is one point per panel at its means, with whiskers from min to max; a legend
+//! below names the points (a colour per policy and a shape per implementation when both vary, otherwise a colour
+//! per row). Count axes have distinct whole-number ticks. Points drawn at the same place (within a few pixels)
+//! are drawn as larger hollow markers around the earlier ones, noted in the legend and returned as
+//! [`Plot::warnings`]; a panel whose quantity cannot arise (no compromise, nobody leaving) says so. Text is
+//! written as SVG `<text>` elements; no font is read. Only SVG is written: [`check_plot_path`] refuses any other
+//! extension.
 
 use std::fmt::Write as _;
 use std::ops::Range;
