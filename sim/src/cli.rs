@@ -53,7 +53,7 @@ pub enum CompareFormat {
     Table,
     /// JSON.
     Json,
-    /// CSV, one line per (policy, implementation, metric or invariant).
+    /// CSV, one line per (policy, implementation, metric or invariant); with --per-seed one line per run.
     Csv,
 }
 
@@ -109,6 +109,9 @@ enum Command {
     /// Runs every (policy, implementation) pair over every seed, in parallel on all cores; prints mean, p50 and p95
     /// of each metric and in how many seeds each invariant held. The output is the same whatever the thread count.
     ///
+    /// With --per-seed (CSV or JSON), prints every run instead — one record per (policy, implementation, seed) with
+    /// every metric and each invariant's verdict — for your own statistics.
+    ///
     /// Example: `sksim compare scenarios/rotation-policies.toml --policy never --policy on-removal
     /// --policy on-removal+every-messages:100 --seeds 0..8 --plot policies.svg`
     Compare {
@@ -126,7 +129,12 @@ enum Command {
         /// How to print the comparison.
         #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
         format: CompareFormat,
-        /// Also draw exposure after compromise against distribution cost as an SVG plot.
+        /// Print one record per run (policy, implementation, seed: every metric and each invariant's verdict)
+        /// instead of the summary; needs --format csv or --format json.
+        #[arg(long)]
+        per_seed: bool,
+        /// Also draw an SVG plot (the file must end in .svg): exposure after a compromise, and post-removal
+        /// leaks, against distribution cost; points drawn at the same place are named on stderr.
         #[arg(long, value_name = "PATH.svg")]
         plot: Option<PathBuf>,
         /// Threads to run seeds on (default: one per core). The output is the same for any number.
@@ -276,6 +284,7 @@ pub fn main_with(
             implementations,
             seeds,
             format,
+            per_seed,
             plot,
             jobs,
             no_memo,
@@ -287,6 +296,7 @@ pub fn main_with(
                 implementations,
                 seeds,
                 format,
+                per_seed,
                 plot,
                 jobs,
                 memo: !no_memo,
@@ -764,12 +774,22 @@ fn summary_table(results: &[FileResult]) -> String {
     )
 }
 
+/// `n` and the noun, singular for exactly one: "1 policy", "4 policies".
+fn count(n: u64, one: &str, many: &str) -> String {
+    if n == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{n} {many}")
+    }
+}
+
 struct CompareCommand {
     file: PathBuf,
     policies: Vec<String>,
     implementations: Vec<String>,
     seeds: std::ops::Range<u64>,
     format: CompareFormat,
+    per_seed: bool,
     plot: Option<PathBuf>,
     jobs: Option<u16>,
     memo: bool,
@@ -796,6 +816,15 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
             a.saturating_add(1)
         )));
     }
+    if request.per_seed && request.format == CompareFormat::Table {
+        return Err(Failure::BadInput(
+            "--per-seed prints one record per run as CSV or JSON: add --format csv or --format json"
+                .to_owned(),
+        ));
+    }
+    if let Some(path) = &request.plot {
+        crate::compare::check_plot_path(path).map_err(Failure::BadInput)?;
+    }
     let mut scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
     scenario.config.memo = request.memo;
     scenario.config.adapter_timeout = request.adapter_timeout;
@@ -805,15 +834,16 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
         .map(|p| parse_policy(p))
         .collect::<Result<Vec<_>, _>>()?;
     let runs = request.seeds.end - request.seeds.start;
-    let pairs = policies.len().max(1) * request.implementations.len().max(1);
+    let (policy_count, implementation_count) = (policies.len().max(1), request.implementations.len().max(1));
+    let pairs = policy_count * implementation_count;
     writeln!(
         err,
-        "comparing {} policies × {} implementations over seeds {}..{} ({} runs) of {}",
-        policies.len().max(1),
-        request.implementations.len().max(1),
+        "comparing {} × {} over seeds {}..{} ({}) of {}",
+        count(policy_count as u64, "policy", "policies"),
+        count(implementation_count as u64, "implementation", "implementations"),
         request.seeds.start,
         request.seeds.end,
-        runs.saturating_mul(pairs as u64),
+        count(runs.saturating_mul(pairs as u64), "run", "runs"),
         request.file.display()
     )
     .map_err(io_failed)?;
@@ -835,14 +865,19 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
     };
     bar.finish_and_clear();
     let comparison = comparison?;
-    let text = match request.format {
-        CompareFormat::Table => crate::compare::render_table(&comparison),
-        CompareFormat::Json => crate::compare::render_json(&comparison),
-        CompareFormat::Csv => crate::compare::render_csv(&comparison),
+    let text = match (request.format, request.per_seed) {
+        (CompareFormat::Table, _) => crate::compare::render_table(&comparison),
+        (CompareFormat::Json, false) => crate::compare::render_json(&comparison),
+        (CompareFormat::Json, true) => crate::compare::render_json_per_seed(&comparison),
+        (CompareFormat::Csv, false) => crate::compare::render_csv(&comparison),
+        (CompareFormat::Csv, true) => crate::compare::render_csv_per_seed(&comparison),
     };
     out.write_all(text.as_bytes()).map_err(io_failed)?;
     if let Some(path) = &request.plot {
-        crate::compare::plot_svg(&comparison, path).map_err(Failure::BadInput)?;
+        let warnings = crate::compare::plot_svg(&comparison, path).map_err(Failure::BadInput)?;
+        for warning in warnings {
+            writeln!(err, "warning: {warning}").map_err(io_failed)?;
+        }
         writeln!(err, "plot written to {}", path.display()).map_err(io_failed)?;
     }
     Ok(EXIT_OK)

@@ -715,7 +715,10 @@ fn compare_prints_every_format_and_draws_the_plot() {
     let (status, table, err) = sksim(&[&base[..], &["--plot", plot.to_str().expect("UTF-8")]].concat());
     assert_eq!(status, EXIT_OK, "{err}");
     assert!(table.contains("never") && table.contains("on-removal"), "{table}");
-    assert!(err.contains("(6 runs)"), "{err}");
+    assert!(
+        err.contains("comparing 2 policies × 1 implementation over seeds 0..3 (6 runs) of "),
+        "{err}"
+    );
     let svg = std::fs::read_to_string(&plot).expect("plot written");
     assert!(svg.starts_with("<svg") && svg.contains("on-removal"));
     let (_, json, _) = sksim(&[&base[..], &["--format", "json"]].concat());
@@ -726,6 +729,41 @@ fn compare_prints_every_format_and_draws_the_plot() {
         csv.starts_with("policy,implementation,kind,name,runs,samples,mean,p50,p95,min,max"),
         "{csv}"
     );
+
+    let (status, per_seed, err) = sksim(&[&base[..], &["--format", "csv", "--per-seed"]].concat());
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(
+        per_seed.starts_with("policy,implementation,seed,exposed_after_compromise,"),
+        "{per_seed}"
+    );
+    assert_eq!(per_seed.lines().count(), 1 + 2 * 3, "a line per run: {per_seed}");
+    let (status, per_seed, err) = sksim(&[&base[..], &["--format", "json", "--per-seed"]].concat());
+    assert_eq!(status, EXIT_OK, "{err}");
+    let parsed: serde_json::Value = serde_json::from_str(&per_seed).expect("JSON");
+    assert_eq!(parsed["runs"].as_array().map(Vec::len), Some(6));
+
+    let (status, _, err) = sksim(&["compare", file, "--seeds", "5..6", "--format", "csv"]);
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(
+        err.contains("comparing 1 policy × 1 implementation over seeds 5..6 (1 run) of "),
+        "{err}"
+    );
+
+    // Refused before anything runs: --per-seed as a table, and a plot that is not .svg.
+    let (status, out, err) = sksim(&[&base[..], &["--per-seed"]].concat());
+    assert_eq!(status, EXIT_BAD_INPUT);
+    assert!(out.is_empty() && !err.contains("comparing"), "{err}");
+    assert!(err.contains("add --format csv or --format json"), "{err}");
+    let png = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/compare.png");
+    let _ = std::fs::remove_file(&png);
+    let (status, out, err) = sksim(&[&base[..], &["--plot", png.to_str().expect("UTF-8")]].concat());
+    assert_eq!(status, EXIT_BAD_INPUT);
+    assert!(out.is_empty() && !err.contains("comparing"), "{err}");
+    assert!(
+        err.contains("cannot write a .png file") && err.contains("supported: .svg"),
+        "{err}"
+    );
+    assert!(!png.exists());
 
     for (seeds, needle) in [
         ("3..3", "the range is empty"),
@@ -739,7 +777,8 @@ fn compare_prints_every_format_and_draws_the_plot() {
 }
 
 /// `--no-memo` changes the speed and says so, nothing else: the same JSON report but for `performance.memo`,
-/// and the same table. `compare --jobs N` gives the same bytes for 1 and 2 threads and refuses 0.
+/// and the same table. `compare --jobs N` gives the same bytes for 1 and 2 threads (summary and --per-seed) and
+/// refuses 0.
 #[test]
 fn no_memo_and_jobs_change_nothing_but_the_speed() {
     let file = scenario_file("no-memo.toml", HEALTHY);
@@ -766,6 +805,30 @@ fn no_memo_and_jobs_change_nothing_but_the_speed() {
     let one = compare(&["--jobs", "1"]);
     assert_eq!(compare(&["--jobs", "2"]), one);
     assert_eq!(compare(&["--jobs", "2", "--no-memo"]), one);
+    for format in ["csv", "json"] {
+        let per_seed = [
+            "--format",
+            format,
+            "--per-seed",
+            "--policy",
+            "never",
+            "--policy",
+            "on-removal",
+        ];
+        let one = compare(&[&per_seed[..], &["--jobs", "1"]].concat());
+        let runs = if format == "csv" {
+            one.lines().count() - 1
+        } else {
+            let parsed: serde_json::Value = serde_json::from_str(&one).expect("JSON");
+            parsed["runs"].as_array().map_or(0, Vec::len)
+        };
+        assert_eq!(runs, 2 * 3, "{format}: a record per run");
+        assert_eq!(
+            compare(&[&per_seed[..], &["--jobs", "2"]].concat()),
+            one,
+            "{format}"
+        );
+    }
     let (status, _, err) = sksim(&["compare", file, "--jobs", "0"]);
     assert_eq!(status, EXIT_BAD_INPUT);
     assert!(err.contains("--jobs"), "{err}");
