@@ -822,9 +822,13 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
                 .to_owned(),
         ));
     }
-    if let Some(path) = &request.plot {
-        crate::compare::check_plot_path(path).map_err(Failure::BadInput)?;
-    }
+    let plot_out = match &request.plot {
+        Some(path) => {
+            crate::compare::check_plot_path(path).map_err(Failure::BadInput)?;
+            Some(Output::open(path, "plot")?)
+        }
+        None => None,
+    };
     let mut scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
     scenario.config.memo = request.memo;
     scenario.config.adapter_timeout = request.adapter_timeout;
@@ -873,9 +877,10 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
         (CompareFormat::Csv, true) => crate::compare::render_csv_per_seed(&comparison),
     };
     out.write_all(text.as_bytes()).map_err(io_failed)?;
-    if let Some(path) = &request.plot {
-        let warnings = crate::compare::plot_svg(&comparison, path).map_err(Failure::BadInput)?;
-        for warning in warnings {
+    if let (Some(output), Some(path)) = (plot_out, &request.plot) {
+        let plot = crate::compare::render_svg(&comparison).map_err(Failure::Harness)?;
+        output.write(&plot.svg)?;
+        for warning in plot.warnings {
             writeln!(err, "warning: {warning}").map_err(io_failed)?;
         }
         writeln!(err, "plot written to {}", path.display()).map_err(io_failed)?;

@@ -959,6 +959,20 @@ fn output_paths_are_checked_before_the_run() {
             "{flag}: {err}"
         );
     }
+    let (status, out, err) = sksim(&[
+        "compare",
+        file,
+        "--seeds",
+        "0..2",
+        "--plot",
+        "/nonexistent/dir/p.svg",
+    ]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    assert!(out.is_empty(), "nothing was compared: {out}");
+    assert!(
+        err.contains("nothing was run") && !err.contains("comparing"),
+        "{err}"
+    );
     // A run refused after the outputs were opened leaves no empty file behind.
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
     let report = dir.join("refused-report.json");
