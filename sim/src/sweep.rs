@@ -49,7 +49,9 @@
 //!
 //! [`Shard`] `I/N` (0-based: `0/N` to `N-1/N`) holds the seeds `s` with `s % N == I`. Shards of one sweep run on
 //! different machines; [`merge`] checks that every shard is there exactly once and returns the same result as the
-//! unsharded sweep.
+//! unsharded sweep. Within a shard, [`sweep`] runs the seeds in parallel on the current rayon pool and collects
+//! their results in seed order, so a result (and what `sksim sweep` prints and writes from it) is the same for
+//! any number of threads (`--jobs`).
 //!
 //! # Reproducing
 //!
@@ -337,8 +339,10 @@ impl SweepResult {
 
 // ---- sweeping ----
 
-/// Runs every seed of the request's shard — in parallel (rayon), each on its own drawn scenario — and returns
-/// the results by increasing seed. `progress` is called once per finished seed, from any thread.
+/// Runs every seed of the request's shard — in parallel on the current rayon pool (install one to choose the
+/// number of threads, as `sksim sweep --jobs` does), each on its own drawn scenario — and returns the results by
+/// increasing seed: the result does not depend on the number of threads or the order seeds finish in.
+/// `progress` is called once per finished seed, from any thread.
 ///
 /// # Errors
 ///
