@@ -881,16 +881,11 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
     };
     let bar = progress_bar(runs.saturating_mul(pairs as u64), "runs");
     let tick = || bar.inc(1);
-    let comparison = match request.jobs {
-        None => crate::compare::compare(&comparison_request, &tick),
-        Some(jobs) => rayon::ThreadPoolBuilder::new()
-            .num_threads(usize::from(jobs))
-            .build()
-            .map_err(|e| Failure::Harness(format!("could not start {jobs} threads: {e}")))?
-            .install(|| crate::compare::compare(&comparison_request, &tick)),
-    };
+    let comparison = on_threads(request.jobs, || {
+        crate::compare::compare(&comparison_request, &tick)
+    });
     bar.finish_and_clear();
-    let comparison = comparison?;
+    let comparison = comparison??;
     let text = match (request.format, request.per_seed) {
         (CompareFormat::Table, _) => crate::compare::render_table(&comparison),
         (CompareFormat::Json, false) => crate::compare::render_json(&comparison),
@@ -1012,12 +1007,27 @@ fn shrink_command(
 }
 
 /// The file a shard's result is written to.
-fn sweep_result_path(dir: &Path, result: &crate::sweep::SweepResult) -> PathBuf {
-    let (index, count) = result.shard;
+fn sweep_result_path(dir: &Path, seeds: &std::ops::Range<u64>, shard: crate::sweep::Shard) -> PathBuf {
     dir.join(format!(
-        "sweep-{}-{}-shard-{index}-of-{count}.json",
-        result.seeds.0, result.seeds.1
+        "sweep-{}-{}-shard-{}-of-{}.json",
+        seeds.start, seeds.end, shard.index, shard.count
     ))
+}
+
+/// Runs `work` on a pool of `jobs` threads, or on rayon's global pool (one thread per core) without `--jobs`.
+fn on_threads<T: Send>(jobs: Option<u16>, work: impl FnOnce() -> T + Send) -> Result<T, Failure> {
+    match jobs {
+        None => Ok(work()),
+        Some(jobs) => Ok(rayon::ThreadPoolBuilder::new()
+            .num_threads(usize::from(jobs))
+            .build()
+            .map_err(|e| {
+                Failure::Harness(format!(
+                    "could not start {jobs} threads: {e} (try a smaller --jobs)"
+                ))
+            })?
+            .install(work)),
+    }
 }
 
 /// Prints a sweep's (or a merge's) failures and summary; returns the exit status.
@@ -1081,6 +1091,17 @@ fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Writ
         budget_us,
     };
     let dir = &command.dir;
+    // The output directory and the result file are made before the run, so that a bad path costs nothing.
+    std::fs::create_dir_all(dir).map_err(|e| {
+        Failure::BadInput(format!(
+            "--out {}: cannot create the directory: {e}; nothing was run",
+            dir.display()
+        ))
+    })?;
+    let result_out = Output::open(
+        &sweep_result_path(dir, &command.seeds, command.shard),
+        "sweep result",
+    )?;
     let total = command.shard.seeds(command.seeds.clone()).count() as u64;
     writeln!(
         err,
@@ -1093,22 +1114,9 @@ fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Writ
     let tick = || bar.inc(1);
     // The seeds run on rayon's pool — a pool of `--jobs` threads when given — and come back in seed order, so
     // everything below is the same whatever the thread count.
-    let result = match command.jobs {
-        None => crate::sweep::sweep(&request, &tick),
-        Some(jobs) => rayon::ThreadPoolBuilder::new()
-            .num_threads(usize::from(jobs))
-            .build()
-            .map_err(|e| {
-                Failure::Harness(format!(
-                    "could not start {jobs} threads: {e} (try a smaller --jobs)"
-                ))
-            })?
-            .install(|| crate::sweep::sweep(&request, &tick)),
-    };
+    let result = on_threads(command.jobs, || crate::sweep::sweep(&request, &tick));
     bar.finish_and_clear();
-    let result = result?;
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Failure::BadInput(format!("could not create {}: {e}", dir.display())))?;
+    let result = result??;
     for run in result.failures() {
         let scenario = result.scenario(run).map_err(Failure::Harness)?;
         let path = crate::sweep::write_failure(dir, &scenario)
@@ -1117,9 +1125,13 @@ fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Writ
     }
     let json = serde_json::to_string_pretty(&result)
         .map_err(|e| Failure::Harness(format!("could not serialise the result: {e}")))?;
-    let path = sweep_result_path(dir, &result);
-    write_file(&path, "sweep result", &format!("{json}\n"))?;
-    writeln!(err, "result written to {}", path.display()).map_err(io_failed)?;
+    result_out.write(&format!("{json}\n"))?;
+    writeln!(
+        err,
+        "result written to {}",
+        sweep_result_path(dir, &command.seeds, command.shard).display()
+    )
+    .map_err(io_failed)?;
     report_sweep(&result, out)
 }
 

@@ -973,6 +973,22 @@ fn output_paths_are_checked_before_the_run() {
         err.contains("nothing was run") && !err.contains("comparing"),
         "{err}"
     );
+    // A directory cannot be made inside a regular file, whoever runs the test.
+    let blocker = scenario_file("not-a-directory", "a file");
+    let under_a_file = blocker.join("sweep");
+    let (status, out, err) = sksim(&[
+        "sweep",
+        "--seeds",
+        "0..2",
+        "--out",
+        under_a_file.to_str().expect("UTF-8"),
+    ]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    assert!(out.is_empty(), "nothing was swept: {out}");
+    assert!(
+        err.contains("nothing was run") && !err.contains("sweeping"),
+        "{err}"
+    );
     // A run refused after the outputs were opened leaves no empty file behind.
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
     let report = dir.join("refused-report.json");
