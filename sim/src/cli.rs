@@ -916,6 +916,9 @@ fn shrink_command(
 ) -> Result<u8, Failure> {
     // Every argument is checked before anything runs.
     let named = invariant.map(crate::shrink::invariant_named).transpose()?;
+    let shrunk_out = path
+        .map(|path| Output::open(path, "shrunk scenario"))
+        .transpose()?;
     let scenario = scenario::load(file).map_err(|e| Failure::BadInput(e.to_string()))?;
     let overrides = Overrides {
         seed,
@@ -978,8 +981,8 @@ fn shrink_command(
     spinner.finish_and_clear();
     let shrunk = shrunk?;
     let text = shrunk.scenario.to_toml();
-    match path {
-        Some(path) => write_file(path, "shrunk scenario", &text)?,
+    match shrunk_out {
+        Some(output) => output.write(&text)?,
         None => out.write_all(text.as_bytes()).map_err(io_failed)?,
     }
     let c = &shrunk.scenario.config;

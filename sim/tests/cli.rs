@@ -989,6 +989,12 @@ fn output_paths_are_checked_before_the_run() {
         err.contains("nothing was run") && !err.contains("sweeping"),
         "{err}"
     );
+    let (status, _, err) = sksim(&["shrink", file, "--out", "/nonexistent/dir/min.toml"]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    assert!(
+        err.contains("nothing was run") && !err.contains("shrinking"),
+        "{err}"
+    );
     // A run refused after the outputs were opened leaves no empty file behind.
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli");
     let report = dir.join("refused-report.json");
@@ -1105,4 +1111,59 @@ fn a_run_that_cannot_fit_is_refused_before_it_starts() {
             "{command}: {err}"
         );
     }
+}
+
+/// The report's numbers add up as the README defines them: every delivery and every retry is decrypted or
+/// rejected once (`decrypted + rejected = deliveries + retries`), and sealed distributions the channel refused are
+/// counted apart from envelopes. Checked on a scenario in which envelopes race their keys (so there are retries).
+#[test]
+fn the_reports_numbers_add_up() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    for file in [
+        "scenarios/libsignal-message-before-its-key.toml",
+        "scenarios/quickstart.toml",
+        "scenarios/weakness-12-signing-key-compromise.toml",
+    ] {
+        let (_, json, err) = sksim(&["run", &format!("{root}/{file}"), "--format", "json"]);
+        let report: serde_json::Value =
+            serde_json::from_str(&json).unwrap_or_else(|e| panic!("{file}: {e}\n{err}"));
+        let m = &report["metrics"];
+        let n = |key: &str| m[key].as_u64().unwrap_or_else(|| panic!("{file}: metrics.{key}"));
+        assert_eq!(
+            n("decrypted") + n("rejected"),
+            n("deliveries") + n("retries"),
+            "{file}: {m}"
+        );
+        let by_reason: u64 = m["rejections"]
+            .as_object()
+            .expect("map")
+            .values()
+            .filter_map(|v| v.as_u64())
+            .sum();
+        assert_eq!(by_reason, n("rejected"), "{file}");
+        if file.contains("before-its-key") {
+            assert!(
+                n("retries") > 0,
+                "{file}: envelopes that raced their key were retried: {m}"
+            );
+        }
+    }
+}
+
+/// A mismatch line writes its time as the tables do (`h:mm:ss.µµµµµµ`), not in seconds.
+#[test]
+fn mismatch_lines_write_times_as_the_tables_do() {
+    let file = scenario_file(
+        "time-format.toml",
+        "name = \"t\"\nduration = \"10m\"\n[group]\nmembers = 3\n[workload]\nmessages_per_member_per_hour = 60\n\
+         [[event]]\nat = \"5m\"\naction = \"remove\"\nmember = 2\n",
+    );
+    let (status, out, _) = sksim(&["run", file.to_str().expect("UTF-8")]);
+    assert_eq!(status, EXIT_EXPECTATION, "{out}");
+    let line = out
+        .lines()
+        .find(|l| l.contains("`post-removal-secrecy`: expected to hold"))
+        .unwrap_or_else(|| panic!("a mismatch line: {out}"));
+    assert!(line.contains("the first at 0:0"), "{line}");
+    assert!(!line.contains("s:"), "{line}");
 }
