@@ -248,6 +248,15 @@ struct Sim<'a> {
     quiet: bool,
 }
 
+impl Sim<'_> {
+    /// A scripted event that could do nothing, found only as it ran (an unsigned implementation has no signing key
+    /// to steal, an attack with nothing to craft from): the trace says why at this point, and the report lists it.
+    fn without_effect(&mut self, why: String) {
+        self.trace.record(self.now, format_args!("{why}"));
+        self.counts.without_effect.push((self.now, why));
+    }
+}
+
 fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()

@@ -129,6 +129,9 @@ pub struct Metrics {
     /// Scripted attacks that could not be made (e.g. an input sksim crafts with its own codecs, for a wire format
     /// it does not know); each is a line in the trace saying why.
     pub attacks_skipped: u64,
+    /// Scripted events that did nothing, found only as they ran, each `h:mm:ss.µµµµµµ: why` (the skipped attacks
+    /// among them; the trace has each at its time).
+    pub events_without_effect: Vec<String>,
     /// Events processed.
     pub events: u64,
 }
@@ -218,6 +221,11 @@ impl JsonReport {
             attack_inputs: counts.attack_inputs,
             attack_accepted: counts.attack_accepted,
             attacks_skipped: counts.attacks_skipped,
+            events_without_effect: counts
+                .without_effect
+                .iter()
+                .map(|(at, why)| format!("{}: {why}", clock(*at)))
+                .collect(),
             events: report.events,
         };
         JsonReport {
@@ -335,6 +343,12 @@ impl JsonReport {
         out.push('\n');
         out.push_str(&Table::new(metrics).with(Style::sharp()).to_string());
         out.push('\n');
+        if !m.events_without_effect.is_empty() {
+            out.push_str("events that did nothing:\n");
+            for line in &m.events_without_effect {
+                let _ = writeln!(out, "  - {line}");
+            }
+        }
         if !self.exposures.is_empty() {
             out.push_str(&exposure_table(&self.exposures));
             out.push('\n');

@@ -48,6 +48,8 @@ pub struct Counts {
     pub attacks: BTreeMap<String, u64>,
     /// Attacks that could not run (no envelope to craft from, a format without the attacked field, ...).
     pub attacks_skipped: u64,
+    /// Scripted events that did nothing, found only as they ran (skipped attacks among them), with when and why.
+    pub without_effect: Vec<(crate::policy::Micros, String)>,
     /// Crafted inputs delivered to members.
     pub attack_inputs: u64,
     /// Crafted inputs a member accepted.

@@ -396,6 +396,7 @@ fn the_json_report_is_exact() {
             "attack_inputs": 0,
             "attack_accepted": 0,
             "attacks_skipped": 0,
+            "events_without_effect": [],
             "events": 241
           },
           "exposures": [
@@ -575,7 +576,9 @@ fn list_names_exactly_what_the_parsers_accept() {
 
 #[test]
 fn help_shows_an_example_for_every_command() {
-    for command in ["run", "compare", "shrink", "sweep", "merge", "check", "list", "demo"] {
+    for command in [
+        "run", "compare", "shrink", "sweep", "merge", "check", "list", "demo",
+    ] {
         let (status, out, _) = sksim(&[command, "--help"]);
         assert_eq!(status, EXIT_OK);
         assert!(
@@ -1166,4 +1169,27 @@ fn mismatch_lines_write_times_as_the_tables_do() {
         .unwrap_or_else(|| panic!("a mismatch line: {out}"));
     assert!(line.contains("the first at 0:0"), "{line}");
     assert!(!line.contains("s:"), "{line}");
+}
+
+/// An event that can only be found to do nothing as it runs (a signing key stolen from an implementation that
+/// signs nothing) is listed in the report with when and why, not only in the trace.
+#[test]
+fn events_that_did_nothing_are_in_the_report() {
+    let file = scenario_file(
+        "without-effect.toml",
+        "name = \"t\"\nduration = \"10m\"\nimplementation = \"chatalot\"\n[group]\nmembers = 3\n\
+         [[event]]\nat = \"5m\"\naction = \"compromise\"\nmember = 1\nscope = \"signing-key\"\n",
+    );
+    let file = file.to_str().expect("UTF-8");
+    let (_, out, _) = sksim(&["run", file]);
+    assert!(
+        out.contains("events that did nothing:\n  - 0:05:00.000000: m1 has no signing key to steal\n"),
+        "{out}"
+    );
+    let (_, json, _) = sksim(&["run", file, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    assert_eq!(
+        report["metrics"]["events_without_effect"],
+        serde_json::json!(["0:05:00.000000: m1 has no signing key to steal"])
+    );
 }

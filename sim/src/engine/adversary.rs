@@ -249,27 +249,20 @@ impl Sim<'_> {
 
     fn steal_signing_key(&mut self, victim: usize, exposure: usize, insider: Option<usize>) {
         let Some(key) = self.members[victim].imp.signing_key() else {
-            self.trace
-                .record(self.now, format_args!("m{victim} has no signing key to steal"));
-            return;
+            return self.without_effect(format!("m{victim} has no signing key to steal"));
         };
         let eligible =
             |m: usize, sim: &Self| m != victim && !sim.members[m].departed && !sim.members[m].controlled;
         let insider = match insider {
             Some(i) if self.members.get(i).is_some() && eligible(i, self) => i,
             Some(i) => {
-                let why =
-                    format_args!("insider m{i} is not a current member other than the victim: no forgery");
-                self.trace.record(self.now, why);
-                return;
+                return self.without_effect(format!(
+                    "insider m{i} is not a current member other than the victim: no forgery"
+                ));
             }
             None => match (0..self.members.len()).find(|&m| eligible(m, self)) {
                 Some(i) => i,
-                None => {
-                    self.trace
-                        .record(self.now, format_args!("no insider to forge with"));
-                    return;
-                }
+                None => return self.without_effect("no insider to forge with".to_owned()),
             },
         };
         self.adversary.exposures[exposure].insider = Some(insider);

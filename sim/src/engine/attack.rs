@@ -67,7 +67,7 @@ impl Sim<'_> {
 
     fn attack_skipped(&mut self, why: &str) {
         self.counts.attacks_skipped += 1;
-        self.trace.record(self.now, format_args!("attack skipped: {why}"));
+        self.without_effect(format!("attack skipped: {why}"));
     }
 
     fn envelopes_of(&self, member: usize) -> impl Iterator<Item = usize> + '_ {
