@@ -215,12 +215,12 @@ enum Command {
         #[arg(long, value_name = "PATH")]
         out: Option<PathBuf>,
     },
-    /// Validate scenario files without running them.
+    /// Validate scenario files without running them (a directory: its `*.toml` files).
     ///
-    /// Example: `sksim check scenarios/*.toml`
+    /// Example: `sksim check scenarios/`
     Check {
-        /// The scenario files.
-        #[arg(required = true)]
+        /// The scenario files, or directories of them.
+        #[arg(required = true, value_name = "FILE|DIR")]
         files: Vec<PathBuf>,
     },
     /// List implementations, suites, policies, attacks and invariants, one line each.
@@ -436,6 +436,42 @@ struct Output {
     created: bool,
 }
 
+/// `path` as the file system names it: its directory resolved (links, `..`), its file name kept; the path itself
+/// when the directory does not exist.
+fn resolved(path: &Path) -> PathBuf {
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    match (parent.canonicalize(), path.file_name()) {
+        (Ok(dir), Some(name)) => dir.join(name),
+        _ => path.to_owned(),
+    }
+}
+
+/// Refuses outputs that would overwrite an input or each other: each `(flag, path)` of `outputs` must name
+/// another file than every input and every other output.
+fn distinct_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<(), Failure> {
+    for (i, (flag, path)) in outputs.iter().enumerate() {
+        let target = resolved(path);
+        if let Some(input) = inputs.iter().find(|input| resolved(input) == target) {
+            return Err(Failure::BadInput(format!(
+                "{flag} {}: that is the scenario file this command reads ({}); writing there would replace it — \
+                 choose another path",
+                path.display(),
+                input.display()
+            )));
+        }
+        if let Some((other, _)) = outputs[..i].iter().find(|(_, other)| resolved(other) == target) {
+            return Err(Failure::BadInput(format!(
+                "{flag} {} and {other} name the same file: one would replace the other — give each its own path",
+                path.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
 impl Output {
     fn open(path: &Path, what: &'static str) -> Result<Output, Failure> {
         let created = !path.exists();
@@ -493,6 +529,11 @@ fn reproduction(file: &Path, seed: u64, implementation: Option<&str>, policy: Op
 }
 
 fn run(file: &Path, request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let outputs: Vec<(&str, &Path)> = [("--out", &request.json_out), ("--trace", &request.trace)]
+        .into_iter()
+        .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
+        .collect();
+    distinct_outputs(&[file], &outputs)?;
     let file_name = file.display().to_string();
     let scenario = scenario::load(file).map_err(|e| Failure::BadInput(e.to_string()))?;
     let (seed, implementation, policy) = &request.overrides_text;
@@ -514,6 +555,8 @@ fn run(file: &Path, request: &RunRequest, out: &mut dyn Write, err: &mut dyn Wri
         .as_deref()
         .map(|path| Output::open(path, "trace"))
         .transpose()?;
+    // A run that cannot fit is refused before anything is printed (the runner checks again, for every caller).
+    crate::resources::check_fits(&scenario.config).map_err(Failure::BadInput)?;
     let parameters = header(&scenario, &file_name);
     match request.format {
         Format::Table => writeln!(out, "{parameters}").map_err(io_failed)?,
@@ -621,6 +664,10 @@ fn run_many(
         return Err(Failure::BadInput(
             "--trace writes the trace of one run: give one scenario file with it".to_owned(),
         ));
+    }
+    if let Some(path) = &request.json_out {
+        let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        distinct_outputs(&inputs, &[("--out", path)])?;
     }
     let json_out = request
         .json_out
@@ -847,6 +894,7 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
     let plot_out = match &request.plot {
         Some(path) => {
             crate::compare::check_plot_path(path).map_err(Failure::BadInput)?;
+            distinct_outputs(&[&request.file], &[("--plot", path)])?;
             Some(Output::open(path, "plot")?)
         }
         None => None,
@@ -916,6 +964,9 @@ fn shrink_command(
 ) -> Result<u8, Failure> {
     // Every argument is checked before anything runs.
     let named = invariant.map(crate::shrink::invariant_named).transpose()?;
+    if let Some(path) = path {
+        distinct_outputs(&[file], &[("--out", path)])?;
+    }
     let shrunk_out = path
         .map(|path| Output::open(path, "shrunk scenario"))
         .transpose()?;
@@ -1156,14 +1207,12 @@ fn merge_command(files: &[PathBuf], path: Option<&Path>, out: &mut dyn Write) ->
     report_sweep(&merged, out)
 }
 
-fn check(files: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+fn check(given: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
     let mut status = EXIT_OK;
-    for file in files {
+    for file in &scenario_files(given)? {
         match scenario::load(file) {
             Ok(s) => {
-                if let Some(refusal) = crate::resources::available_bytes()
-                    .and_then(|available| crate::resources::does_not_fit(&s.config, available))
-                {
+                if let Err(refusal) = crate::resources::check_fits(&s.config) {
                     writeln!(
                         err,
                         "{}: valid, but it cannot run here: {refusal}",

@@ -451,8 +451,11 @@ pub fn header(scenario: &Scenario, file: &str) -> String {
     line(
         "group",
         format!(
-            "{} members, {} messages per member per hour, {}-byte plaintexts",
-            c.members, c.messages_per_member_per_hour, c.plaintext_bytes
+            "{} {}, {} messages per member per hour, {}-byte plaintexts",
+            c.members,
+            if c.members == 1 { "member" } else { "members" },
+            c.messages_per_member_per_hour,
+            c.plaintext_bytes
         ),
     );
     line(

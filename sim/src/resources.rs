@@ -57,6 +57,15 @@ pub fn does_not_fit(config: &SimConfig, available: u64) -> Option<String> {
     ))
 }
 
+/// Whether `config` fits in the memory this machine has available now: the refusal, with the estimate and what
+/// to change, if it does not (see [`does_not_fit`]); `Ok` where the available memory cannot be read.
+pub fn check_fits(config: &SimConfig) -> Result<(), String> {
+    match available_bytes().and_then(|available| does_not_fit(config, available)) {
+        Some(refusal) => Err(refusal),
+        None => Ok(()),
+    }
+}
+
 /// `1.5 GB`, `640 MB`, `12 kB`.
 pub fn human_bytes(bytes: u64) -> String {
     #[allow(clippy::cast_precision_loss)] // a rounded figure for people

@@ -113,11 +113,7 @@ pub fn run_scenario_with(
     let mut config = scenario.config.clone();
     config.keep_trace = keep_trace;
     // A run that cannot fit is refused before it starts, not aborted when an allocation fails.
-    if let Some(refusal) = crate::resources::available_bytes()
-        .and_then(|available| crate::resources::does_not_fit(&config, available))
-    {
-        return Err(RunError::BadInput(refusal));
-    }
+    crate::resources::check_fits(&config).map_err(RunError::BadInput)?;
     let result = catch_unwind(AssertUnwindSafe(|| engine::run(&config, factory)));
     let (report, trace) = match result {
         Ok(Ok(done)) => done,

@@ -349,7 +349,14 @@ impl ImplementationSpec {
                 let suites = SuiteId::ALL.map(SuiteId::name);
                 // A suite where an implementation belongs: the reference speaks it.
                 let suite_near = suite.is_none().then(|| suggest(head, &suites)).flatten();
-                if let Some(near) = suite_near.filter(|_| suites.contains(&head.to_lowercase().as_str())) {
+                let lowered = head.to_lowercase();
+                if IMPLEMENTATION_NAMES.contains(&lowered.as_str()) && lowered != "external" {
+                    return Err(format!(
+                        "unknown implementation `{}`; did you mean `{lowered}`? (names are lower case; {expected})",
+                        echo(text)
+                    ));
+                }
+                if let Some(near) = suite_near.filter(|_| suites.contains(&lowered.as_str())) {
                     return Err(format!(
                         "unknown implementation `{}`; `{near}` is a suite: did you mean `reference/{near}` (the \
                          reference implementation speaking it)? ({expected})",

@@ -229,7 +229,8 @@ pub fn parse_seeds(text: &str) -> Result<Range<u64>, String> {
     let (start, end) = (number(start)?, number(end)?);
     if start > end {
         return Err(format!(
-            "invalid seed range `{text}`: the start is after the end (write A..B with A ≤ B; B is excluded)"
+            "invalid seed range `{text}`: the start is after the end (write A..B with A < B; B is excluded, so \
+             `5..6` is seed 5 alone)"
         ));
     }
     Ok(start..end)

@@ -1193,3 +1193,61 @@ fn events_that_did_nothing_are_in_the_report() {
         serde_json::json!(["0:05:00.000000: m1 has no signing key to steal"])
     );
 }
+
+/// An output that names the scenario file itself, or another output, is refused before anything is written:
+/// nothing the user had is replaced.
+#[test]
+fn an_output_never_replaces_the_input_or_another_output() {
+    let file = scenario_file("in-place.toml", HEALTHY);
+    let text = file.to_str().expect("UTF-8");
+    for args in [
+        vec!["run", text, "--out", text],
+        vec!["run", text, "--trace", text],
+        vec!["shrink", text, "--out", text],
+    ] {
+        let (status, out, err) = sksim(&args);
+        assert_eq!(status, EXIT_BAD_INPUT, "{args:?}: {err}");
+        assert!(out.is_empty(), "{args:?}: {out}");
+        assert!(
+            err.contains("that is the scenario file this command reads"),
+            "{args:?}: {err}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(&file).expect("still there"),
+            HEALTHY,
+            "{args:?}: the scenario is untouched"
+        );
+    }
+    // The same file by another name.
+    let dir = file.parent().expect("a directory");
+    let other_name = dir
+        .join("..")
+        .join(dir.file_name().expect("a name"))
+        .join("in-place.toml");
+    let (status, _, err) = sksim(&["run", text, "--out", other_name.to_str().expect("UTF-8")]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    let both = dir.join("both.json");
+    let both = both.to_str().expect("UTF-8");
+    let (status, _, err) = sksim(&["run", text, "--out", both, "--trace", both]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    assert!(err.contains("name the same file"), "{err}");
+}
+
+/// A refusal for memory comes before the header: nothing on stdout.
+#[test]
+fn a_run_refused_for_memory_prints_no_header() {
+    let huge = scenario_file("huge-header.toml", "name = \"huge\"\n[group]\nmembers = 100000\n");
+    let (status, out, _) = sksim(&["run", huge.to_str().expect("UTF-8")]);
+    assert_eq!(status, EXIT_BAD_INPUT);
+    assert!(out.is_empty(), "{out}");
+}
+
+/// `check` takes directories as `run` does.
+#[test]
+fn check_takes_a_directory() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    let (status, out, err) = sksim(&["check", dir]);
+    assert_eq!(status, EXIT_OK, "{err}");
+    assert!(out.lines().count() >= 40, "{out}");
+    assert!(out.contains("quickstart.toml: ok"), "{out}");
+}

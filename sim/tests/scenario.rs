@@ -1405,4 +1405,10 @@ fn a_suite_named_as_an_implementation_suggests_the_reference_speaking_it() {
     );
     let e = ImplementationSpec::parse("acord").expect_err("misspelt");
     assert!(e.contains("did you mean `accord`"), "{e}");
+    // A model's name in the wrong case is that model, not the suite of the same name.
+    let e = ImplementationSpec::parse("Accord").expect_err("names are lower case");
+    assert!(
+        e.contains("did you mean `accord`?") && !e.contains("reference/accord"),
+        "{e}"
+    );
 }
