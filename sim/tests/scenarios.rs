@@ -263,3 +263,96 @@ fn every_scenario_the_documents_show_works_as_copied() {
         failures.join("\n")
     );
 }
+
+/// Every text file under `dir` (recursively, `target` folders aside) with one of `extensions`.
+fn text_files(dir: &Path, extensions: &[&str], found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for path in entries.filter_map(Result::ok).map(|e| e.path()) {
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if path.is_dir() {
+            if name != "target" && !name.starts_with('.') {
+                text_files(&path, extensions, found);
+            }
+        } else if path
+            .extension()
+            .is_some_and(|e| extensions.iter().any(|x| e == *x))
+        {
+            found.push(path);
+        }
+    }
+}
+
+/// What the repository cites is in the repository: `docs/threat-model.md` names every invariant and numbers the
+/// fifteen known weaknesses the scenario files are named after, and nothing points at documents a user who
+/// clones the repository does not have (the design notes it was written from, or the seed systems by file number).
+#[test]
+fn citations_point_at_documents_in_the_repository() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let threat_model = std::fs::read_to_string(root.join("docs/threat-model.md"))
+        .expect("docs/threat-model.md is in the repository");
+    for name in sksim::checkers::INVARIANTS {
+        assert!(
+            threat_model.contains(&format!("| `{name}` |")),
+            "docs/threat-model.md defines `{name}`"
+        );
+    }
+    for file in scenario_files() {
+        let name = file_name(&file);
+        if let Some(number) = name.strip_prefix("weakness-").and_then(|rest| rest.get(..2)) {
+            let number: u32 = number.parse().expect("weakness-NN");
+            assert!(
+                threat_model.contains(&format!("\n{number}. **")),
+                "{name}: docs/threat-model.md numbers weakness {number}"
+            );
+        }
+    }
+    let mut files = Vec::new();
+    for dir in [
+        "docs",
+        "scenarios",
+        "sim",
+        "core",
+        "examples",
+        "adapters",
+        "benches",
+        "fuzz",
+    ] {
+        text_files(&root.join(dir), &["md", "rs", "toml", "py", "sh"], &mut files);
+    }
+    files.extend(["README.md", "ARCHITECTURE.md", "BENCHMARKS.md"].map(|f| root.join(f)));
+    // Spelt in pieces, so that this file does not cite them itself.
+    let outside = [
+        concat!("shared/", "design"),
+        concat!("shared/", "seeds"),
+        concat!("seed ", "000"),
+        concat!("seed ", "003"),
+        concat!("seed ", "004"),
+    ];
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).unwrap_or_default().to_lowercase();
+        for cited in outside {
+            if text.contains(cited) {
+                found.push(format!(
+                    "{}: `{cited}`",
+                    file.strip_prefix(&root).unwrap_or(file).display()
+                ));
+            }
+        }
+    }
+    assert!(
+        files.len() > 100,
+        "the repository's files are read: {}",
+        files.len()
+    );
+    assert!(
+        found.is_empty(),
+        "citations of documents outside the repository:\n{}",
+        found.join("\n")
+    );
+}
