@@ -697,8 +697,25 @@ fn run_many(
     }
     bar.finish_and_clear();
     let status = results.iter().map(|r| r.status).max().unwrap_or(EXIT_OK);
-    // One entry per file, in the order run: the file, the exit status it alone would give, and its report (or,
-    // when it did not run, why).
+    let json = many_json(&results)?;
+    match request.format {
+        Format::Table => write!(out, "\n{}", summary_table(&results)).map_err(io_failed)?,
+        Format::Json => out.write_all(json.as_bytes()).map_err(io_failed)?,
+    }
+    if let Some(output) = json_out {
+        output.write(&json)?;
+    }
+    let summary: &mut dyn Write = match request.format {
+        Format::Table => out,
+        Format::Json => err,
+    };
+    writeln!(summary, "\n{}", many_summary(&results, *seed)).map_err(io_failed)?;
+    Ok(status)
+}
+
+/// The JSON of `sksim run FILE...`: one entry per file, in the order run — the file, the exit status it alone
+/// would give, and its report (or, when it did not run, why).
+fn many_json(results: &[FileResult]) -> Result<String, Failure> {
     let entries: Vec<serde_json::Value> = results
         .iter()
         .map(|r| {
@@ -710,26 +727,16 @@ fn run_many(
             })
         })
         .collect();
-    let json = format!(
-        "{}\n",
-        serde_json::to_string_pretty(&entries)
-            .map_err(|e| Failure::Harness(format!("could not serialise: {e}")))?
-    );
-    match request.format {
-        Format::Table => write!(out, "\n{}", summary_table(&results)).map_err(io_failed)?,
-        Format::Json => out.write_all(json.as_bytes()).map_err(io_failed)?,
-    }
-    if let Some(output) = json_out {
-        output.write(&json)?;
-    }
+    let json = serde_json::to_string_pretty(&entries)
+        .map_err(|e| Failure::Harness(format!("could not serialise: {e}")))?;
+    Ok(format!("{json}\n"))
+}
+
+/// The last line of `sksim run FILE...`: how many files gave each status.
+fn many_summary(results: &[FileResult], seed: Option<u64>) -> String {
     let counted = |s: u8| results.iter().filter(|r| r.status == s).count();
-    let summary: &mut dyn Write = match request.format {
-        Format::Table => out,
-        Format::Json => err,
-    };
-    writeln!(
-        summary,
-        "\n{} files: {} met their expectations, {} did not, {} refused, {} failed the harness{}",
+    format!(
+        "{} files: {} met their expectations, {} did not, {} refused, {} failed the harness{}",
         results.len(),
         counted(EXIT_OK),
         counted(EXIT_EXPECTATION),
@@ -737,8 +744,6 @@ fn run_many(
         counted(EXIT_HARNESS),
         seed.map_or_else(String::new, |s| format!(" (seed {s})"))
     )
-    .map_err(io_failed)?;
-    Ok(status)
 }
 
 /// Loads and runs one of several files; never fails, the result says how it went.

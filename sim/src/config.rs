@@ -339,6 +339,34 @@ struct Script {
     server: ServerBehaviour,
 }
 
+/// One event being checked: its index, time and action, to word an error.
+struct Checked<'a> {
+    event: usize,
+    at: Micros,
+    action: &'a Action,
+}
+
+impl Checked<'_> {
+    fn fail(&self, key: &'static str, message: String) -> Result<(), ScriptError> {
+        Err(ScriptError {
+            event: self.event,
+            key,
+            message,
+        })
+    }
+
+    /// Offline (an `offline` event) at this time: an event at the very time the member is due back comes first,
+    /// as it is scheduled before the return.
+    fn offline_until(&self, m: Scripted) -> Option<Micros> {
+        m.offline_until.filter(|&until| until >= self.at)
+    }
+
+    /// Cut off by a partition at this time (the same rule).
+    fn cut_until(&self, m: Scripted) -> Option<Micros> {
+        m.cut_until.filter(|&until| until >= self.at)
+    }
+}
+
 impl Script {
     fn new(initial: usize, server: ServerBehaviour) -> Self {
         Script {
@@ -352,196 +380,209 @@ impl Script {
     }
 
     /// Checks one event against the script so far and, if it can happen, applies it.
-    fn step(
-        &mut self,
-        event: usize,
-        ScheduledAction { at, action }: &ScheduledAction,
-    ) -> Result<(), ScriptError> {
-        use crate::attacks::AttackKind;
+    fn step(&mut self, event: usize, scheduled: &ScheduledAction) -> Result<(), ScriptError> {
+        let e = Checked {
+            event,
+            at: scheduled.at,
+            action: &scheduled.action,
+        };
+        match e.action {
+            Action::Join { count } => {
+                self.members.extend((0..*count).map(|_| Scripted::default()));
+                Ok(())
+            }
+            Action::Leave { member } => self.depart(&e, *member, "left"),
+            Action::Remove { member } => self.depart(&e, *member, "was removed"),
+            Action::Offline { member, until } => self.offline(&e, *member, *until),
+            Action::Online { member } => self.online(&e, *member),
+            Action::Partition { members, until } => self.partition(&e, members, *until),
+            Action::Send { member, .. } | Action::Rotate { member } => self.present(&e, *member, "member"),
+            Action::Compromise { member, insider, .. } => {
+                self.present(&e, *member, "member")?;
+                insider.map_or(Ok(()), |insider| self.present(&e, insider, "insider"))
+            }
+            Action::Attack { kind, by, target } => self.attack(&e, *kind, *by, *target),
+        }
+    }
+
+    /// The member exists and is still in the group.
+    fn present(&self, e: &Checked<'_>, member: usize, key: &'static str) -> Result<(), ScriptError> {
         use crate::policy::format_duration as time;
-        let at = *at;
-        let fail = |key: &'static str, message: String| Err(ScriptError { event, key, message });
-        // A member the event acts on must still be in the group.
         let exists = self.members.len();
-        let present = |m: Scripted, member: usize, key: &'static str| -> Result<(), ScriptError> {
-            if member >= exists {
-                return fail(
-                    key,
+        if member >= exists {
+            return e.fail(
+                key,
+                format!(
+                    "member {member} does not exist at {} ({exists} members by then, numbered from 0)",
+                    time(e.at)
+                ),
+            );
+        }
+        match self.member(member).gone {
+            Some((verb, when)) => e.fail(
+                key,
+                format!(
+                    "member {member} {verb} at {}, before this `{}` at {}: a member who has left the group does \
+                     nothing; remove this event or move it before {}",
+                    time(when),
+                    e.action.name(),
+                    time(e.at),
+                    time(when)
+                ),
+            ),
+            None => Ok(()),
+        }
+    }
+
+    fn depart(&mut self, e: &Checked<'_>, member: usize, verb: &'static str) -> Result<(), ScriptError> {
+        self.present(e, member, "member")?;
+        if let Some(m) = self.members.get_mut(member) {
+            m.gone = Some((verb, e.at));
+        }
+        Ok(())
+    }
+
+    fn offline(&mut self, e: &Checked<'_>, member: usize, until: Micros) -> Result<(), ScriptError> {
+        use crate::policy::format_duration as time;
+        self.present(e, member, "member")?;
+        let m = self.member(member);
+        if let Some(back) = e.offline_until(m) {
+            return e.fail(
+                "member",
+                format!(
+                    "member {member} is already offline at {} (until {}); move this event after {} or change \
+                     the earlier event's `until`",
+                    time(e.at),
+                    time(back),
+                    time(back)
+                ),
+            );
+        }
+        if let Some(back) = e.cut_until(m) {
+            return e.fail(
+                "member",
+                format!(
+                    "member {member} is cut off by a partition at {} (until {}), so going offline then changes \
+                     nothing; move this event after {}",
+                    time(e.at),
+                    time(back),
+                    time(back)
+                ),
+            );
+        }
+        if let Some(m) = self.members.get_mut(member) {
+            m.offline_until = Some(until);
+        }
+        Ok(())
+    }
+
+    fn online(&mut self, e: &Checked<'_>, member: usize) -> Result<(), ScriptError> {
+        use crate::policy::format_duration as time;
+        self.present(e, member, "member")?;
+        let m = self.member(member);
+        if e.offline_until(m).is_some() {
+            if let Some(m) = self.members.get_mut(member) {
+                m.offline_until = None;
+            }
+            return Ok(());
+        }
+        // A partition's return at its `until` comes after an event at that time, which then finds it back.
+        if let Some(back) = m.cut_until.filter(|&until| until > e.at) {
+            return e.fail(
+                "member",
+                format!(
+                    "member {member} is cut off by a partition until {}: `online` at {} cannot end it early (the \
+                     member comes back by itself at {}); remove this event",
+                    time(back),
+                    time(e.at),
+                    time(back)
+                ),
+            );
+        }
+        let why = match m.offline_until {
+            Some(back) => format!(
+                "it came back by itself at {}, its offline period's `until`",
+                time(back)
+            ),
+            None => "no `offline` event puts it offline before".to_owned(),
+        };
+        e.fail(
+            "member",
+            format!(
+                "member {member} is not offline at {} ({why}); remove this event, or write an `offline` event \
+                 before it whose `until` is later",
+                time(e.at)
+            ),
+        )
+    }
+
+    fn partition(&mut self, e: &Checked<'_>, cut: &[usize], until: Micros) -> Result<(), ScriptError> {
+        use crate::policy::format_duration as time;
+        for &member in cut {
+            self.present(e, member, "members")?;
+            let m = self.member(member);
+            if let Some(back) = e.offline_until(m).or_else(|| e.cut_until(m)) {
+                return e.fail(
+                    "members",
                     format!(
-                        "member {member} does not exist at {} ({exists} members by then, numbered from 0)",
-                        time(at)
+                        "member {member} is already offline at {} (until {}): a partition cuts off only members \
+                         who are online; leave it out or move the partition",
+                        time(e.at),
+                        time(back)
                     ),
                 );
             }
-            match m.gone {
-                Some((verb, when)) => fail(
-                    key,
-                    format!(
-                        "member {member} {verb} at {}, before this `{}` at {}: a member who has left the group \
-                         does nothing; remove this event or move it before {}",
-                        time(when),
-                        action.name(),
-                        time(at),
-                        time(when)
-                    ),
+        }
+        for &member in cut {
+            if let Some(m) = self.members.get_mut(member) {
+                m.cut_until = Some(until);
+            }
+        }
+        Ok(())
+    }
+
+    fn attack(
+        &mut self,
+        e: &Checked<'_>,
+        kind: crate::attacks::AttackKind,
+        by: Attacker,
+        target: usize,
+    ) -> Result<(), ScriptError> {
+        use crate::attacks::AttackKind;
+        use crate::policy::format_duration as time;
+        let exists = self.members.len();
+        if target >= exists && kind != AttackKind::AddMember {
+            return e.fail(
+                "target",
+                format!(
+                    "member {target} does not exist at {} ({exists} members by then)",
+                    time(e.at)
                 ),
-                None => Ok(()),
-            }
-        };
-        // Offline, or cut off by a partition, at `at` (an event at the very time the member is due back comes
-        // first: it is scheduled before the return).
-        let offline_at = |m: Scripted| m.offline_until.filter(|&until| until >= at);
-        let cut_at = |m: Scripted| m.cut_until.filter(|&until| until >= at);
-        match action {
-            Action::Join { count } => {
-                self.members.extend((0..*count).map(|_| Scripted::default()));
-            }
-            Action::Leave { member } | Action::Remove { member } => {
-                present(self.member(*member), *member, "member")?;
-                let verb = if matches!(action, Action::Leave { .. }) {
-                    "left"
+            );
+        }
+        match by {
+            Attacker::Server if self.server != ServerBehaviour::Malicious => {
+                let behaviour = if self.server == ServerBehaviour::Honest {
+                    "honest"
                 } else {
-                    "was removed"
+                    "curious"
                 };
-                if let Some(m) = self.members.get_mut(*member) {
-                    m.gone = Some((verb, at));
-                }
+                return e.fail(
+                    "by",
+                    format!(
+                        "the server attacks (`{}` at {}), but the scenario's server is {behaviour}: only a \
+                         malicious server attacks; write `behaviour = \"malicious\"` in [server], or let a member \
+                         attack (`by = N`)",
+                        kind.name(),
+                        time(e.at)
+                    ),
+                );
             }
-            Action::Offline { member, until } => {
-                let m = self.member(*member);
-                present(m, *member, "member")?;
-                if let Some(back) = offline_at(m) {
-                    return fail(
-                        "member",
-                        format!(
-                            "member {member} is already offline at {} (until {}); move this event after {} or \
-                             change the earlier event's `until`",
-                            time(at),
-                            time(back),
-                            time(back)
-                        ),
-                    );
-                }
-                if let Some(back) = cut_at(m) {
-                    return fail(
-                        "member",
-                        format!(
-                            "member {member} is cut off by a partition at {} (until {}), so going offline then \
-                             changes nothing; move this event after {}",
-                            time(at),
-                            time(back),
-                            time(back)
-                        ),
-                    );
-                }
-                if let Some(m) = self.members.get_mut(*member) {
-                    m.offline_until = Some(*until);
-                }
-            }
-            Action::Online { member } => {
-                let m = self.member(*member);
-                present(m, *member, "member")?;
-                if offline_at(m).is_some() {
-                    if let Some(m) = self.members.get_mut(*member) {
-                        m.offline_until = None;
-                    }
-                } else if let Some(back) = m.cut_until.filter(|&until| until > at) {
-                    return fail(
-                        "member",
-                        format!(
-                            "member {member} is cut off by a partition until {}: `online` at {} cannot end it \
-                             early (the member comes back by itself at {}); remove this event",
-                            time(back),
-                            time(at),
-                            time(back)
-                        ),
-                    );
-                } else {
-                    let why = match m.offline_until {
-                        Some(back) => {
-                            format!(
-                                "it came back by itself at {}, its offline period's `until`",
-                                time(back)
-                            )
-                        }
-                        None => "no `offline` event puts it offline before".to_owned(),
-                    };
-                    return fail(
-                        "member",
-                        format!(
-                            "member {member} is not offline at {} ({why}); remove this event, or write an \
-                             `offline` event before it whose `until` is later",
-                            time(at)
-                        ),
-                    );
-                }
-            }
-            Action::Partition { members: cut, until } => {
-                for &member in cut {
-                    let m = self.member(member);
-                    present(m, member, "members")?;
-                    if let Some(back) = offline_at(m).or_else(|| cut_at(m)) {
-                        return fail(
-                            "members",
-                            format!(
-                                "member {member} is already offline at {} (until {}): a partition cuts off only \
-                                 members who are online; leave it out or move the partition",
-                                time(at),
-                                time(back)
-                            ),
-                        );
-                    }
-                }
-                for &member in cut {
-                    if let Some(m) = self.members.get_mut(member) {
-                        m.cut_until = Some(*until);
-                    }
-                }
-            }
-            Action::Send { member, .. } | Action::Rotate { member } => {
-                present(self.member(*member), *member, "member")?;
-            }
-            Action::Compromise { member, insider, .. } => {
-                present(self.member(*member), *member, "member")?;
-                if let Some(insider) = insider {
-                    present(self.member(*insider), *insider, "insider")?;
-                }
-            }
-            Action::Attack { kind, by, target } => {
-                if *target >= exists && *kind != AttackKind::AddMember {
-                    return fail(
-                        "target",
-                        format!(
-                            "member {target} does not exist at {} ({exists} members by then)",
-                            time(at)
-                        ),
-                    );
-                }
-                match by {
-                    Attacker::Server if self.server != ServerBehaviour::Malicious => {
-                        let behaviour = if self.server == ServerBehaviour::Honest {
-                            "honest"
-                        } else {
-                            "curious"
-                        };
-                        return fail(
-                            "by",
-                            format!(
-                                "the server attacks (`{}` at {}), but the scenario's server is {behaviour}: only \
-                                 a malicious server attacks; write `behaviour = \"malicious\"` in [server], or \
-                                 let a member attack (`by = N`)",
-                                kind.name(),
-                                time(at)
-                            ),
-                        );
-                    }
-                    Attacker::Server => {}
-                    Attacker::Member(insider) => present(self.member(*insider), *insider, "by")?,
-                }
-                if *kind == AttackKind::AddMember {
-                    self.members.push(Scripted::default());
-                }
-            }
+            Attacker::Server => {}
+            Attacker::Member(insider) => self.present(e, insider, "by")?,
+        }
+        if kind == AttackKind::AddMember {
+            self.members.push(Scripted::default());
         }
         Ok(())
     }
