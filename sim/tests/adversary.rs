@@ -275,3 +275,37 @@ fn sealed_distributions_keep_a_curious_server_blind() {
         "the others rotate on each join and on the removal"
     );
 }
+
+/// A member the server added stays the server's after its removal: what its frozen state reads, the server
+/// reads, so removing it does not turn `server-blindness` into `holds` (found by trying it as a user would).
+#[test]
+fn the_server_reads_what_its_removed_member_reads() {
+    let config = |remove: bool| {
+        let mut config = SimConfig::new(5, 3);
+        config.duration = 20 * MINUTE_US;
+        config.messages_per_member_per_hour = 60;
+        config.server = ServerBehaviour::Malicious;
+        config.actions = vec![at(
+            1,
+            Action::Attack {
+                kind: AttackKind::AddMember,
+                by: Attacker::Server,
+                target: 0,
+            },
+        )];
+        if remove {
+            // A second later: before it holds any key, so all it reads, it reads after its removal.
+            config.actions.push(ScheduledAction {
+                at: MINUTE_US + 1_000_000,
+                action: Action::Remove { member: 3 },
+            });
+        }
+        config
+    };
+    let kept = run_reference(&config(false), SuiteId::Hardened);
+    assert_eq!(kept.verdict("server-blindness"), Some(Verdict::Violated));
+    // Under `never` nobody rotates, so the removed member reads on, and with it the server.
+    let removed = run_reference(&config(true), SuiteId::Hardened);
+    assert_eq!(removed.verdict("post-removal-secrecy"), Some(Verdict::Violated));
+    assert_eq!(removed.verdict("server-blindness"), Some(Verdict::Violated));
+}

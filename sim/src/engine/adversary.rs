@@ -117,6 +117,17 @@ impl Sim<'_> {
             if !self.is_message(id, &plaintext) {
                 continue;
             }
+            // A member the server added is the server's, in the group or out of it: what its frozen state reads
+            // after its removal, the server reads too.
+            if let Holder::Departed(departed) = clone.holder
+                && self.members[departed].controlled
+            {
+                self.checkers.observe(&Observation::ServerDecrypted {
+                    at,
+                    message: id,
+                    sender,
+                });
+            }
             match clone.holder {
                 Holder::Departed(departed) if !self.members[sender].knows_departed.contains(departed) => {
                     // The sender wrote it before it learned of the departure (it was offline or cut off):
