@@ -599,7 +599,6 @@ fn csv_number(value: f64) -> String {
 
 /// The comparison as CSV; the columns are documented in the module documentation.
 pub fn render_csv(c: &Comparison) -> String {
-    let mut writer = csv::Writer::from_writer(Vec::new());
     let mut records: Vec<Vec<String>> = vec![
         [
             "policy",
@@ -656,7 +655,13 @@ pub fn render_csv(c: &Comparison) -> String {
             records.push(record);
         }
     }
-    for record in &records {
+    csv_text(&records)
+}
+
+/// `records` as CSV text.
+fn csv_text(records: &[Vec<String>]) -> String {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for record in records {
         writer
             .write_record(record)
             .expect("writing CSV to memory cannot fail");
@@ -668,15 +673,6 @@ pub fn render_csv(c: &Comparison) -> String {
 /// Whether a metric's samples are whole numbers (counts, bytes): `--per-seed` writes them without decimals.
 fn integer_metric(name: &str) -> bool {
     !matches!(name, "healing_time_s" | "forgery_window_s" | "delivery_ratio")
-}
-
-/// A verdict as `--per-seed` writes it (as in the JSON report): `holds`, `violated` or `not-applicable`.
-pub fn verdict_name(verdict: Verdict) -> &'static str {
-    match verdict {
-        Verdict::Holds => "holds",
-        Verdict::Violated => "violated",
-        Verdict::NotApplicable => "not-applicable",
-    }
 }
 
 /// One per-seed sample as text: whole-number metrics without decimals, the others with 6; empty without a
@@ -709,18 +705,15 @@ pub fn render_csv_per_seed(c: &Comparison) -> String {
                     .zip(run.metrics)
                     .map(|(name, value)| seed_value(name, value)),
             );
-            record.extend(run.verdicts.iter().map(|&v| verdict_name(v).to_owned()));
+            record.extend(
+                run.verdicts
+                    .iter()
+                    .map(|&v| crate::output::verdict_name(v).to_owned()),
+            );
             records.push(record);
         }
     }
-    let mut writer = csv::Writer::from_writer(Vec::new());
-    for record in &records {
-        writer
-            .write_record(record)
-            .expect("writing CSV to memory cannot fail");
-    }
-    let bytes = writer.into_inner().expect("flushing CSV to memory cannot fail");
-    String::from_utf8(bytes).expect("CSV built from strings is UTF-8")
+    csv_text(&records)
 }
 
 /// A JSON object whose keys keep the order given (serde_json's own map sorts them).
@@ -791,7 +784,12 @@ pub fn render_json_per_seed(c: &Comparison) -> String {
                     INVARIANTS
                         .iter()
                         .zip(run.verdicts)
-                        .map(|(&name, verdict)| (name, serde_json::Value::from(verdict_name(verdict))))
+                        .map(|(&name, verdict)| {
+                            (
+                                name,
+                                serde_json::Value::from(crate::output::verdict_name(verdict)),
+                            )
+                        })
                         .collect(),
                 ),
             })

@@ -168,7 +168,9 @@ pub fn clock(us: Micros) -> String {
     )
 }
 
-fn status(verdict: Verdict) -> &'static str {
+/// A verdict as the JSON report (and compare's per-seed records) write it: `holds`, `violated` or
+/// `not-applicable`.
+pub fn verdict_name(verdict: Verdict) -> &'static str {
     match verdict {
         Verdict::Holds => "holds",
         Verdict::Violated => "violated",
@@ -186,7 +188,7 @@ impl JsonReport {
             .iter()
             .map(|i| JsonInvariant {
                 name: i.invariant,
-                status: status(i.verdict),
+                status: verdict_name(i.verdict),
                 violations: i.violations_total,
                 first: i.violations.first().map(|v| FirstViolation {
                     event: v.event,
