@@ -257,7 +257,8 @@ impl Sim<'_> {
     }
 }
 
-fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
+/// A panic's message, whatever text type it was raised with.
+pub(crate) fn panic_text(payload: &(dyn core::any::Any + Send)) -> String {
     payload
         .downcast_ref::<&str>()
         .map(|s| (*s).to_owned())

@@ -118,14 +118,7 @@ pub fn run_scenario_with(
     let (report, trace) = match result {
         Ok(Ok(done)) => done,
         Ok(Err(refused)) => return Err(RunError::BadInput(refused.to_string())),
-        Err(panic) => {
-            let text = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "a panic without a message".to_owned());
-            return Err(RunError::Harness(text));
-        }
+        Err(panic) => return Err(RunError::Harness(engine::panic_text(panic.as_ref()))),
     };
     let mismatches = scenario.expect.check(&report);
     Ok(Outcome {
