@@ -422,11 +422,6 @@ fn parse_policy(text: &str) -> Result<Policy, Failure> {
         .map_err(|e| Failure::BadInput(format!("--policy: {e}")))
 }
 
-fn write_file(path: &Path, what: &str, contents: &str) -> Result<(), Failure> {
-    std::fs::write(path, contents)
-        .map_err(|e| Failure::BadInput(format!("could not write the {what} to {}: {e}", path.display())))
-}
-
 /// An output file, opened before any work starts so that a bad path costs nothing. Its old contents, if any, are
 /// replaced only when it is written; a file the command created is removed again if it fails before writing it.
 struct Output {
@@ -456,8 +451,8 @@ fn distinct_outputs(inputs: &[&Path], outputs: &[(&str, &Path)]) -> Result<(), F
         let target = resolved(path);
         if let Some(input) = inputs.iter().find(|input| resolved(input) == target) {
             return Err(Failure::BadInput(format!(
-                "{flag} {}: that is the scenario file this command reads ({}); writing there would replace it — \
-                 choose another path",
+                "{flag} {}: that is a file this command reads ({}); writing there would replace it — choose \
+                 another path",
                 path.display(),
                 input.display()
             )));
@@ -1195,6 +1190,11 @@ fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Writ
 }
 
 fn merge_command(files: &[PathBuf], path: Option<&Path>, out: &mut dyn Write) -> Result<u8, Failure> {
+    if let Some(path) = path {
+        let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        distinct_outputs(&inputs, &[("--out", path)])?;
+    }
+    let merged_out = path.map(|path| Output::open(path, "merged result")).transpose()?;
     let mut parts = Vec::with_capacity(files.len());
     for file in files {
         let text = std::fs::read_to_string(file)
@@ -1204,10 +1204,10 @@ fn merge_command(files: &[PathBuf], path: Option<&Path>, out: &mut dyn Write) ->
         parts.push(part);
     }
     let merged = crate::sweep::merge(&parts).map_err(Failure::BadInput)?;
-    if let Some(path) = path {
+    if let Some(output) = merged_out {
         let json = serde_json::to_string_pretty(&merged)
             .map_err(|e| Failure::Harness(format!("could not serialise the result: {e}")))?;
-        write_file(path, "merged result", &format!("{json}\n"))?;
+        output.write(&format!("{json}\n"))?;
     }
     report_sweep(&merged, out)
 }

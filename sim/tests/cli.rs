@@ -1209,7 +1209,7 @@ fn an_output_never_replaces_the_input_or_another_output() {
         assert_eq!(status, EXIT_BAD_INPUT, "{args:?}: {err}");
         assert!(out.is_empty(), "{args:?}: {out}");
         assert!(
-            err.contains("that is the scenario file this command reads"),
+            err.contains("that is a file this command reads"),
             "{args:?}: {err}"
         );
         assert_eq!(
@@ -1226,6 +1226,13 @@ fn an_output_never_replaces_the_input_or_another_output() {
         .join("in-place.toml");
     let (status, _, err) = sksim(&["run", text, "--out", other_name.to_str().expect("UTF-8")]);
     assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    // merge --out naming one of its shards.
+    let shard = scenario_file("shard.json", "{}");
+    let shard = shard.to_str().expect("UTF-8");
+    let (status, _, err) = sksim(&["merge", shard, "--out", shard]);
+    assert_eq!(status, EXIT_BAD_INPUT, "{err}");
+    assert!(err.contains("that is a file this command reads"), "{err}");
+    assert_eq!(std::fs::read_to_string(shard).expect("kept"), "{}");
     let both = dir.join("both.json");
     let both = both.to_str().expect("UTF-8");
     let (status, _, err) = sksim(&["run", text, "--out", both, "--trace", both]);
