@@ -20,6 +20,7 @@ use senderkeys::MemberId;
 use crate::channel::{Channels, Identity};
 use crate::checkers::{At, Checkers, Observation};
 use crate::config::{Action, MEMBERS_MAX, SimConfig};
+use crate::facts::{Fact, Facts};
 use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
 use crate::implementation::{Implementation, ImplementationFactory, IncidentKind};
 use crate::network::Network;
@@ -143,6 +144,9 @@ struct Member {
     fetch_rounds: BTreeMap<usize, u32>,
     messages_under_key: u64,
     key_created_at: Micros,
+    /// The id of the key the member writes under, as its implementation reported it with its last envelope;
+    /// `None` before it has written under its newest key.
+    current_key: Option<String>,
     /// A member the server added and controls: what it decrypts, the server reads.
     controlled: bool,
     /// While the member is cut off by a partition: when its link returns. What it sends leaves then.
@@ -245,6 +249,16 @@ struct Sim<'a> {
     trace: Trace,
     checkers: Checkers,
     counts: Counts,
+    /// What happened that an oracle reads (`crate::facts`).
+    facts: Facts,
+    /// Per sender and key id (as the implementation reports it), the messages sent under that key, oldest first:
+    /// which envelopes a receiver can no longer read when it stops retaining the key.
+    under_key: BTreeMap<(usize, String), Vec<usize>>,
+    /// Keys a receiver dropped while envelopes under them were in flight or their sender still used them, by
+    /// (receiver, sender, key id), with how many of the sender's keys it held then (`Fact::StateRetired`).
+    retired: BTreeMap<(usize, usize, String), usize>,
+    /// Whether the implementation says which keys it retains (`Implementation::retained_keys`); asked once.
+    reports_retained: Option<bool>,
     quiet: bool,
 }
 
@@ -254,6 +268,11 @@ impl Sim<'_> {
     fn without_effect(&mut self, why: String) {
         self.trace.record(self.now, format_args!("{why}"));
         self.counts.without_effect.push((self.now, why));
+    }
+
+    /// Records a fact an oracle reads (not traced: facts never change a trace hash).
+    fn fact(&mut self, fact: Fact) {
+        self.facts.record(self.now, fact);
     }
 }
 
@@ -298,6 +317,10 @@ impl<'a> Sim<'a> {
             trace: Trace::new(config.keep_trace),
             checkers: Checkers::default(),
             counts: Counts::default(),
+            facts: Facts::default(),
+            under_key: BTreeMap::new(),
+            retired: BTreeMap::new(),
+            reports_retained: None,
             quiet: false,
         }
     }
@@ -383,6 +406,7 @@ impl<'a> Sim<'a> {
             fetch_rounds: BTreeMap::new(),
             messages_under_key: 0,
             key_created_at: 0,
+            current_key: None,
             controlled: false,
             partition_until: None,
             knows_departed: crate::ground_truth::Bitset::default(),

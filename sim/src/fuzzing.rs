@@ -5,8 +5,8 @@
 //! - [`scenario()`]: the scenario-file parser, fed arbitrary text.
 //! - [`simulation`]: a whole simulation (like libsignal's `interaction` target). The bytes are decoded
 //!   ([`decode_simulation`]) into a small scenario run by the `reference` implementation with every checker on,
-//!   and the run must not violate an invariant that [`sweep::allowed`] does not allow in that scenario — the
-//!   oracle `sksim sweep` judges its random scenarios with.
+//!   and the run must not violate an invariant that [`sweep::allowed`] does not allow given what happened in the
+//!   run (its [`crate::facts`]) — the oracle `sksim sweep` judges its random scenarios with.
 //!
 //! # The `simulation` input
 //!
@@ -60,7 +60,7 @@
 //! member numbers an event names always exist by its time, so the scenario is valid.
 //!
 //! The decoder reuses the sweep's helpers where they exist (the oracle [`sweep::allowed`], the `[expect]` a
-//! drawn scenario gets, the workload cap) and builds the same public types the scenario parser produces
+//! drawn scenario gets before it runs, the workload cap) and builds the same public types the scenario parser produces
 //! ([`Scenario`], [`SimConfig`], [`Action`]), so a decoded scenario is an ordinary scenario file.
 //!
 //! # Reproducing a failure
@@ -77,7 +77,7 @@ use arbitrary::{Arbitrary, Unstructured};
 use senderkeys::SuiteId;
 
 use crate::attacks::AttackKind;
-use crate::checkers::{INVARIANTS, InvariantReport, Verdict};
+use crate::checkers::{InvariantReport, Verdict};
 use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use crate::network::NetworkConfig;
 use crate::policy::{Micros, Policy, format_duration};
@@ -302,8 +302,8 @@ impl Group {
 /// bytes choose, 2 to 6 initial members (at most [`SIMULATION_MEMBERS_MAX`] in all), an active phase of at most
 /// four virtual minutes, a quiet phase of [`SIMULATION_QUIET`], and at most [`SIMULATION_ACTIONS_MAX`] scripted
 /// events, each naming only member numbers that exist by its time. Every input gives a valid scenario, which
-/// [`Scenario::to_toml`] writes as a file that parses back to it. Its `[expect]` is a swept scenario's: every
-/// invariant that [`sweep::allowed`] does not allow and that can apply must hold.
+/// [`Scenario::to_toml`] writes as a file that parses back to it. Its `[expect]` is a drawn scenario's before it
+/// runs: explicit and empty (what must hold depends on what happens; [`simulation`] judges the run).
 pub fn decode_simulation(data: &[u8]) -> Scenario {
     let mut bytes = Bytes(Unstructured::new(data));
     let mut seed = [0u8; 4];
@@ -357,8 +357,8 @@ pub fn decode_simulation(data: &[u8]) -> Scenario {
     let mut scenario = Scenario {
         name: format!("fuzz simulation, seed {seed}"),
         description: Some(
-            "Decoded from a fuzz input by sksim::fuzzing::decode_simulation. [expect] holds every invariant that \
-             sksim::sweep::allowed does not allow in this scenario and that can apply."
+            "Decoded from a fuzz input by sksim::fuzzing::decode_simulation. A failing run's [expect] holds every \
+             invariant that sksim::sweep::allowed does not allow in the run and that applied."
                 .to_owned(),
         ),
         implementation: ImplementationSpec::Reference(suite),
@@ -367,7 +367,7 @@ pub fn decode_simulation(data: &[u8]) -> Scenario {
         policy_source: crate::scenario::PolicySource::File,
         expect: Expectations::default(),
     };
-    scenario.expect = sweep::expectations(&scenario);
+    scenario.expect = sweep::expect_nothing_yet();
     scenario
 }
 
@@ -509,8 +509,8 @@ fn decode_attack(group: &mut Group, [p1, p2, p3, p4]: [u8; 4]) -> Option<Action>
 
 /// The whole-simulation target: runs the scenario [`decode_simulation`] makes of `data` — `reference` with the
 /// suite the bytes choose, every checker on — and judges it as `sksim sweep` judges a seed: every violated
-/// invariant must be one that [`sweep::allowed`] allows in this scenario (the reference's documented, inherent
-/// weaknesses that the scenario can trigger). A typical input runs in a few milliseconds.
+/// invariant must be one that [`sweep::allowed`] allows in this run (the reference's documented, inherent
+/// weaknesses that the run's facts show it triggered). A typical input runs in a few milliseconds.
 ///
 /// # Panics
 ///
@@ -545,7 +545,7 @@ pub fn simulation(data: &[u8]) {
         }
     };
     let report = &outcome.report;
-    let allowed = sweep::allowed(&scenario);
+    let allowed = sweep::allowed(&scenario, report);
     let unexpected: Vec<&InvariantReport> = report
         .invariants
         .iter()
@@ -571,17 +571,7 @@ pub fn simulation(data: &[u8]) {
     );
     // The `[expect]` of a failing sweep seed (`SweepResult::scenario`): what was not allowed and applied.
     let mut failing = scenario.clone();
-    failing.expect = Expectations {
-        hold: INVARIANTS
-            .iter()
-            .copied()
-            .filter(|name| {
-                !allowed.contains(name) && report.verdict(name).is_some_and(|v| v != Verdict::NotApplicable)
-            })
-            .collect(),
-        violated: Vec::new(),
-        explicit: true,
-    };
+    failing.expect = sweep::expectations(&scenario, report);
     panic!(
         "{} violated {}, which sksim::sweep::allowed does not allow in this scenario; the first violation of \
          `{}`: {detail}\nreproduce: save this scenario as crash.toml and run `sksim run crash.toml`\n\n{}",

@@ -173,6 +173,14 @@ pub trait Implementation {
     fn use_memo(&mut self, memo: &SharedMemo) {
         let _ = memo;
     }
+    /// The ids of the keys of `sender` this member holds and can still decrypt under, in the same display form as
+    /// [`ChainPosition::key_id`]; `None` if the implementation does not say (the default). The engine asks around
+    /// every distribution it hands over, so that a key dropped while envelopes under it are still in flight is a
+    /// recorded fact (`facts::Fact::StateRetired`) an oracle can judge against the design's documented limit.
+    fn retained_keys(&self, sender: &MemberId) -> Option<Vec<String>> {
+        let _ = sender;
+        None
+    }
     /// Where the envelope [`Implementation::encrypt`] returned last sits in this member's chain (ground truth).
     /// `None` if the implementation does not say.
     fn last_sent(&self) -> Option<ChainPosition> {

@@ -22,6 +22,7 @@ pub mod config;
 pub mod demo;
 pub mod engine;
 pub mod external;
+pub mod facts;
 pub mod fuzzing;
 pub mod ground_truth;
 pub mod implementation;

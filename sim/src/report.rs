@@ -126,6 +126,9 @@ pub struct Report {
     pub invariants: Vec<InvariantReport>,
     /// What talking to an external adapter took and what went wrong (`None` for built-in implementations).
     pub adapter: Option<crate::implementation::AdapterReport>,
+    /// What happened that an oracle judges the run by (departures, joins, compromises, attacks, retired keys), in
+    /// event order: not part of the trace, its hash or the JSON report.
+    pub facts: crate::facts::Facts,
 }
 
 impl Report {

@@ -27,9 +27,16 @@
 //!
 //! # What may be violated ([`allowed`])
 //!
-//! | implementation | allowed in any scenario | allowed when the scenario can trigger it |
+//! The oracle judges what happened, not what a second model of the engine predicts: the engine records the facts
+//! that trigger documented weaknesses as they happen ([`crate::facts`]: a departure, a join, a member the server
+//! added, a stolen signing key used to forge, an insider forgery that ran, a full compromise after one of those,
+//! a key a receiver dropped while envelopes under it were still coming and the messages lost to it), and
+//! [`allowed`] reads the run's report. An invariant that did not apply in the run (its checker says
+//! not-applicable) is neither allowed nor expected to hold.
+//!
+//! | implementation | allowed in any run | allowed when the run's facts show the cause |
 //! |---|---|---|
-//! | `reference/<suite>` | nothing | `server-blindness` after an `add-member` attack (weakness 13); `authenticity` and `delivery` after a `signing-key` compromise in a signed suite (weakness 12) or an insider `forge` in an unsigned one (weakness 4); `post-removal-secrecy` after a departure under a policy without `on-removal` (weakness 9); `delivery` when one sender can make 5 keys while earlier ones are in flight, or 6 in two bursts, a first key included (the 5 retained states per sender, retired in the order they were installed), or when an insider forwards 5 fake keys (fewer with its own bursts), which receivers install as its own |
+//! | `reference/<suite>` | nothing | `server-blindness` after the server added a member (weakness 13); `authenticity` and `delivery` after a stolen signing key forged in a signed suite (weakness 12) or an insider forgery in an unsigned one (weakness 4); `post-removal-secrecy` after a departure under a policy without `on-removal` (weakness 9); `delivery` when every lost message is under a key its receiver dropped while holding 5 of the sender's keys (the retained states per sender, retired in the order they were installed) |
 //! | `accord` | `replay-rejection`, `delivery` | as the reference (signed) |
 //! | `chatalot` | `join-secrecy`, `server-blindness`, `authenticity`, `replay-rejection`, `failure-atomicity`, `bounded-state`, `delivery` | `post-removal-secrecy` as the reference |
 //! | `p2p` | `authenticity`, `replay-rejection`, `failure-atomicity`, `bounded-state`, `delivery` | `join-secrecy` when someone joins; the rest as the reference (signed) |
@@ -57,8 +64,8 @@
 //!
 //! A failure reproduces two ways: [`reproduction`] gives the command line that sweeps that one seed, and
 //! [`write_failure`] writes the drawn scenario as `sweep-seed-N.toml`, which `sksim run` runs as it is (its
-//! `[expect]` holds every invariant not allowed; [`SweepResult::scenario`] narrows it to the invariants that
-//! applied in the run, so the file's mismatches are exactly the unexpected violations).
+//! `[expect]`, from [`SweepResult::scenario`], holds every invariant that applied in the run and was not allowed
+//! in it, so the file's mismatches are exactly the unexpected violations).
 
 use core::fmt;
 use core::ops::Range;
@@ -77,8 +84,10 @@ use crate::checkers::{INVARIANTS, Verdict};
 use crate::config::{
     Action, Attacker, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig,
 };
+use crate::facts::{Fact, Facts};
 use crate::network::NetworkConfig;
 use crate::policy::{Micros, Policy, format_duration};
+use crate::report::Report;
 use crate::runner::{RunError, run_scenario};
 use crate::scenario::{DURATION_MAX, Expectations, ImplementationSpec, Scenario};
 
@@ -292,6 +301,10 @@ pub struct SeedResult {
     /// The invariants that did not apply to the run (used to write a failure's `[expect]` exactly).
     #[serde(default)]
     pub not_applicable: Vec<String>,
+    /// The invariants [`allowed`] allowed in the run, from what happened in it (used to write a failure's
+    /// `[expect]` exactly).
+    #[serde(default)]
+    pub allowed: Vec<String>,
 }
 
 /// What a sweep (or one shard of it) gave.
@@ -330,10 +343,12 @@ impl SweepResult {
     pub fn scenario(&self, run: &SeedResult) -> Result<Scenario, String> {
         let spec = ImplementationSpec::parse(&self.implementation)?;
         let mut scenario = draw(run.seed, &spec, self.budget_us);
-        scenario
-            .expect
-            .hold
-            .retain(|name| !run.not_applicable.iter().any(|n| n == name));
+        let skip = |name: &&str| run.not_applicable.iter().chain(&run.allowed).any(|n| n == name);
+        scenario.expect = Expectations {
+            hold: INVARIANTS.iter().copied().filter(|name| !skip(name)).collect(),
+            violated: Vec::new(),
+            explicit: true,
+        };
         Ok(scenario)
     }
 }
@@ -390,8 +405,8 @@ fn run_seed(seed: u64, spec: &ImplementationSpec, budget_us: Micros) -> Result<S
         )),
         RunError::Harness(why) => RunError::Harness(format!("seed {seed}: {why} (reproduce: {repro})")),
     })?;
-    let allowed = allowed(&scenario);
     let report = &outcome.report;
+    let allowed = allowed(&scenario, report);
     let violated: Vec<String> = report.violated().into_iter().map(str::to_owned).collect();
     let unexpected = violated
         .iter()
@@ -410,6 +425,7 @@ fn run_seed(seed: u64, spec: &ImplementationSpec, budget_us: Micros) -> Result<S
         violated,
         unexpected,
         not_applicable,
+        allowed: allowed.iter().map(|&name| name.to_owned()).collect(),
     })
 }
 
@@ -562,95 +578,88 @@ pub fn write_failure(dir: &Path, scenario: &Scenario) -> std::io::Result<PathBuf
 
 // ---- what each implementation may violate ----
 
-/// What a scenario's scripted events can do, walked in time order with who is present (the engine ignores an
-/// event whose member has left, and a departure of someone already gone).
+/// What the run's facts (recorded by the engine as they happened) say about the causes of the documented
+/// weaknesses: the oracle reads this, never a prediction from the configuration.
 #[derive(Clone, Copy, Debug, Default)]
-struct Effects {
-    /// Someone present leaves or is removed.
+struct Happened {
+    /// Someone present left or was removed.
     departure: bool,
-    /// Someone joins (a scripted join, or a member the server adds).
+    /// Someone joined (a scripted join, or a member the server added).
     join: bool,
-    /// The server adds a member it controls.
+    /// The server added a member it controls.
     add_member: bool,
-    /// A present member's full state is compromised.
-    full_compromise: bool,
-    /// A present member's signing key is stolen.
-    signing_key_compromise: bool,
-    /// A present member forges as another (an insider `forge` attack).
+    /// A signing key was stolen and an insider forged with it.
+    signing_key_stolen: bool,
+    /// An insider forged as another member.
     insider_forgery: bool,
-    /// An attack that delivers crafted inputs every receiver must judge runs (all but `add-member`).
-    crafted_inputs: bool,
-    /// The server reads what it relays: curious or malicious, or it attacks.
-    server_reads: bool,
     /// A full compromise after a stale-distribution attack ran.
     full_compromise_after_stale_distribution: bool,
     /// A full compromise after a departure.
     full_compromise_after_departure: bool,
     /// A full compromise after a join.
     full_compromise_after_join: bool,
+    /// Messages lost because their receiver had dropped their key while still holding at least the reference's
+    /// documented number of the sender's keys ([`senderkeys::consts::SENDER_STATES_MAX`]).
+    lost_to_retention_bound: u64,
 }
 
-fn effects(config: &SimConfig) -> Effects {
-    let mut effects = Effects {
-        server_reads: config.server.reads(),
-        ..Effects::default()
-    };
-    let mut present = vec![true; config.members];
-    let mut stale_seen = false;
-    let is_present = |present: &[bool], member: usize| present.get(member).copied().unwrap_or(false);
-    let mut actions: Vec<&ScheduledAction> = config.actions.iter().collect();
-    actions.sort_by_key(|scheduled| scheduled.at);
-    for scheduled in actions {
-        match &scheduled.action {
-            Action::Join { count } => {
-                present.extend(std::iter::repeat_n(true, *count));
-                effects.join |= *count > 0;
-            }
-            Action::Leave { member } | Action::Remove { member } if is_present(&present, *member) => {
-                present[*member] = false;
-                effects.departure = true;
-            }
-            Action::Compromise { member, scope, .. } if is_present(&present, *member) => match scope {
-                CompromiseScope::Full => {
-                    effects.full_compromise = true;
-                    effects.full_compromise_after_stale_distribution |= stale_seen;
-                    effects.full_compromise_after_departure |= effects.departure;
-                    effects.full_compromise_after_join |= effects.join;
+impl Happened {
+    fn of(facts: &Facts) -> Self {
+        let full = |f: &Fact| {
+            matches!(
+                f,
+                Fact::Compromised {
+                    scope: CompromiseScope::Full,
+                    ..
                 }
-                CompromiseScope::SigningKey => effects.signing_key_compromise = true,
-            },
-            Action::Attack { kind, by, target } => {
-                let attacker = match by {
-                    Attacker::Server => {
-                        effects.server_reads = true;
-                        None
-                    }
-                    Attacker::Member(member) => Some(*member),
-                };
-                if attacker.is_some_and(|m| !is_present(&present, m)) || *target >= present.len() {
-                    continue; // the engine skips the attack
+            )
+        };
+        let departure = |f: &Fact| matches!(f, Fact::Departed { .. });
+        let join = |f: &Fact| matches!(f, Fact::Joined { .. });
+        let stale = |f: &Fact| {
+            matches!(
+                f,
+                Fact::AttackRan {
+                    kind: AttackKind::StaleDistribution,
+                    ..
                 }
-                match kind {
-                    AttackKind::AddMember => {
-                        present.push(true);
-                        effects.join = true;
-                        effects.add_member = true;
+            )
+        };
+        Happened {
+            departure: facts.any(departure),
+            join: facts.any(join),
+            add_member: facts.any(|f| matches!(f, Fact::Joined { by_server: true, .. })),
+            signing_key_stolen: facts.any(|f| {
+                matches!(
+                    f,
+                    Fact::Compromised {
+                        scope: CompromiseScope::SigningKey,
+                        ..
                     }
-                    AttackKind::StaleDistribution => {
-                        stale_seen = true;
-                        effects.crafted_inputs = true;
-                    }
-                    AttackKind::Forge if attacker.is_some_and(|m| m != *target) => {
-                        effects.insider_forgery = true;
-                        effects.crafted_inputs = true;
-                    }
-                    _ => effects.crafted_inputs = true,
-                }
-            }
-            _ => {}
+                )
+            }),
+            insider_forgery: facts.any(|f| {
+                matches!(
+                    f,
+                    Fact::AttackRan {
+                        kind: AttackKind::Forge,
+                        by: Attacker::Member(by),
+                        target,
+                    } if by != target
+                )
+            }),
+            full_compromise_after_stale_distribution: facts.after(stale, full),
+            full_compromise_after_departure: facts.after(departure, full),
+            full_compromise_after_join: facts.after(join, full),
+            lost_to_retention_bound: facts
+                .iter()
+                .filter(|f| {
+                    matches!(f, Fact::LostToRetiredKey { retained, .. }
+                        if *retained >= senderkeys::consts::SENDER_STATES_MAX)
+                })
+                .count() as u64,
         }
     }
-    effects
 }
 
 /// Whether the implementation signs every message (so a stolen signing key forges, and an insider's own key does
@@ -667,27 +676,21 @@ fn signs_messages(implementation: &ImplementationSpec) -> bool {
     }
 }
 
-/// The invariants the scenario's implementation may violate in this scenario: its documented weaknesses, and the
-/// threat model's inherent ones this scenario can trigger. A violation outside this set is unexpected.
-pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
-    let mut allowed = BTreeSet::new();
-    let effects = effects(&scenario.config);
-    let signed = signs_messages(&scenario.implementation);
-    // The models' design flaws, as docs/verdicts.md documents them (the table's VIOLATED cells and "Why each
-    // violation happens"). They are not tied to one feature of the targeted scenario — e.g. Chatalot shows any
-    // undecryptable payload as text (authenticity) whatever made it undecryptable — so they are allowed in any
-    // scenario.
-    match &scenario.implementation {
+/// The models' design flaws, as docs/verdicts.md documents them (the table's VIOLATED cells and "Why each violation
+/// happens"). They are not tied to one feature of the targeted scenario — e.g. Chatalot shows any undecryptable
+/// payload as text (authenticity) whatever made it undecryptable — so they are allowed in any run.
+fn documented(implementation: &ImplementationSpec) -> &'static [&'static str] {
+    match implementation {
         // Accord: a distribution replaces the single state per sender, so a stale one rewinds the chain
         // (replay-rejection, weakness 14); one state per sender loses messages in flight across a rotation
         // (delivery, weakness 10).
-        ImplementationSpec::Accord => allowed.extend(["replay-rejection", "delivery"]),
+        ImplementationSpec::Accord => &["replay-rejection", "delivery"],
         // Chatalot: newcomers get keys at iteration 0 (join-secrecy, weakness 2); plaintext distributions on
         // the server (server-blindness, weakness 1); plaintext fallback and no signatures (authenticity,
         // weaknesses 3 and 4); distributions replace state unchecked (replay-rejection); state advanced before
         // decryption is checked (failure-atomicity, weakness 5); no forward-jump bound (bounded-state,
         // weakness 6); departures wipe receiver states and burnt chains lose messages (delivery, 5 and 10).
-        ImplementationSpec::Chatalot => allowed.extend([
+        ImplementationSpec::Chatalot => &[
             "join-secrecy",
             "server-blindness",
             "authenticity",
@@ -695,20 +698,30 @@ pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
             "failure-atomicity",
             "bounded-state",
             "delivery",
-        ]),
+        ],
         // The peer-to-peer sketch: forwarded keys believed for whoever they name and whole sender keys
         // (signing key included) in distributions (authenticity, weakness 7); distributions replace state
         // (replay-rejection); fast-forward before the signature check (failure-atomicity, weakness 5); no bound
         // on the fast-forward (bounded-state, weakness 6); no skipped-key cache (delivery).
-        ImplementationSpec::P2p => allowed.extend([
+        ImplementationSpec::P2p => &[
             "authenticity",
             "replay-rejection",
             "failure-atomicity",
             "bounded-state",
             "delivery",
-        ]),
-        ImplementationSpec::Reference(_) | ImplementationSpec::External(_) => {}
+        ],
+        ImplementationSpec::Reference(_) | ImplementationSpec::External(_) => &[],
     }
+}
+
+/// The invariants the scenario's implementation may violate in this run of it: its documented weaknesses, and the
+/// threat model's inherent ones the run triggered — as the run's [`Facts`] record what happened, not as the
+/// configuration predicts. A violation outside this set is unexpected.
+pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<&'static str> {
+    let mut allowed = BTreeSet::new();
+    let effects = Happened::of(&report.facts);
+    let signed = signs_messages(&scenario.implementation);
+    allowed.extend(documented(&scenario.implementation));
     // The peer-to-peer sketch again (docs/verdicts.md, p2p, last item): forwarded keys are the forwarders'
     // receiver copies, which lag behind messages still in flight, so a newcomer can read a message sent just
     // before it joined (`join-secrecy`, weakness 2 in another form). Only when someone joins.
@@ -747,7 +760,7 @@ pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
     // victim's chain, forges in the victim's name until the victim rotates; each forgery takes the victim's next
     // iteration, so its genuine message there is refused as a duplicate (delivery). Unsigned designs have no
     // signing key to steal.
-    if effects.signing_key_compromise && signed {
+    if effects.signing_key_stolen && signed {
         allowed.extend(["authenticity", "delivery"]);
     }
     // Weakness 4 (sim/tests/adversary.rs): without per-message signatures any member holding a sender's chain
@@ -761,218 +774,26 @@ pub fn allowed(scenario: &Scenario) -> BTreeSet<&'static str> {
         allowed.insert("post-removal-secrecy");
     }
     // The reference keeps at most `SENDER_STATES_MAX` (5) receiver states per sender, libsignal's limit
-    // (core/src/consts.rs; README "The reference state machine"): when one sender makes that many new keys while
-    // its earlier ones are still in flight — a partitioned sender's whole backlog leaves at once, a returning
-    // member rotates once per membership change it missed, or a burst of rotations falls within one latency
-    // window — a receiver can evict (retire) a key before the messages under it arrive, and they are lost.
-    // Weakness 10 with a bound instead of at once. Only when the scenario can make that many keys in one such
-    // window, or an insider forwards enough fake keys, which receivers install as the insider's own.
+    // (core/src/consts.rs; README "The reference state machine"): when one sender makes more keys than that while
+    // earlier ones are still in flight — a partitioned sender's whole backlog leaves at once, a returning member
+    // rotates once per membership change it missed, a burst of rotations falls within one latency window, or an
+    // insider forwards fake keys that receivers install as its own — a receiver retires a key before the messages
+    // under it arrive, and they are lost. Weakness 10 with a bound instead of at once. Allowed only when the run's
+    // facts explain every lost message this way: each is under a key its receiver dropped while holding the
+    // documented number of the sender's keys (dropping one while holding fewer, or losing a message otherwise,
+    // would be a bug).
+    let lost = report
+        .invariants
+        .iter()
+        .find(|r| r.invariant == "delivery")
+        .map_or(0, |r| r.violations_total);
     if matches!(scenario.implementation, ImplementationSpec::Reference(_))
-        && may_outrun_retained_states(&scenario.config)
+        && lost > 0
+        && effects.lost_to_retention_bound >= lost
     {
         allowed.insert("delivery");
     }
     allowed
-}
-
-/// Whether some sender can make [`senderkeys::consts::SENDER_STATES_MAX`] or more new keys within one window in
-/// which its output can arrive in any order: while it is cut off by a partition (everything it wrote leaves when
-/// the link returns), while it is offline (it learns of the joins and departures it missed when it returns, and
-/// rotates for each of them at once), or within one latency spread (`latency_max - latency_min`) from any
-/// scripted event. Counts
-/// every possible trigger of a rotation in the window: scripted rotations, membership changes under the policy,
-/// and the messages the sender may send there (scripted, plus twice the workload's expected number and two) when
-/// the policy rotates on messages or age.
-///
-/// A receiver retires keys in the order it *installed* them, not the order they were made: when a burst's keys
-/// arrive out of order, the burst's newest key (the one the sender goes on using) can be installed first, so the
-/// burst's other keys and every key of a later burst count against it. Hence also: two disjoint event windows of
-/// the same sender that together hold [`SENDER_STATES_MAX`](senderkeys::consts::SENDER_STATES_MAX) + 1 keys,
-/// however far apart (the key in use between them can stay in use that long).
-fn may_outrun_retained_states(config: &SimConfig) -> bool {
-    let limit = u64::try_from(senderkeys::consts::SENDER_STATES_MAX).unwrap_or(u64::MAX);
-    let spread = config
-        .network
-        .latency_max
-        .saturating_sub(config.network.latency_min)
-        .saturating_add(1);
-    let mut windows: Vec<(Micros, Micros, Option<&[usize]>)> = config
-        .actions
-        .iter()
-        .map(|scheduled| (scheduled.at, scheduled.at.saturating_add(spread), None))
-        .collect();
-    windows.extend(
-        config
-            .actions
-            .iter()
-            .filter_map(|scheduled| match &scheduled.action {
-                Action::Partition { members, until } => {
-                    Some((scheduled.at, *until, Some(members.as_slice())))
-                }
-                Action::Offline { member, until } => {
-                    Some((scheduled.at, *until, Some(core::slice::from_ref(member))))
-                }
-                _ => None,
-            }),
-    );
-    let members = (0..config
-        .members
-        .saturating_add(crate::config::members_added(&config.actions)))
-        .collect::<Vec<_>>();
-    if windows.iter().any(|&(from, to, who)| {
-        who.unwrap_or(&members)
-            .iter()
-            .any(|&member| rotations_within(config, member, from, to) >= limit)
-    }) {
-        return true;
-    }
-    // A fake key an insider forwards (`forward-fake-key`) reaches the other receivers over the insider's own
-    // authenticated channel, and the reference, whose distributions name no owner, installs it as a key of the
-    // insider, one the insider never uses. Nothing supersedes such keys, so they add up over the whole run and,
-    // with the keys the insider makes in its two busiest windows, can evict the key it does use.
-    if members.iter().any(|&member| {
-        let fakes = fakes_forwarded_by(config, member);
-        if fakes == 0 {
-            return false;
-        }
-        let mut busiest: Vec<u64> = windows
-            .iter()
-            .filter(|(_, _, who)| who.is_none_or(|who| who.contains(&member)))
-            .map(|&(from, to, _)| rotations_within(config, member, from, to))
-            .collect();
-        busiest.sort_unstable_by(|a, b| b.cmp(a));
-        let made: u64 = busiest.iter().take(2).fold(0, |sum, &n| sum.saturating_add(n));
-        fakes.saturating_add(made) >= limit
-    }) {
-        return true;
-    }
-    // Event windows, by start time.
-    let mut events: Vec<(Micros, Micros)> = windows
-        .iter()
-        .filter(|(_, _, who)| who.is_none())
-        .map(|&(from, to, _)| (from, to))
-        .collect();
-    events.sort_unstable();
-    members.iter().any(|&member| {
-        let counts: Vec<u64> = events
-            .iter()
-            .map(|&(from, to)| keys_within(config, member, from, to))
-            .collect();
-        // best_from[i]: the most keys in one window starting at or after window i.
-        let mut best_from = counts.clone();
-        for i in (0..best_from.len().saturating_sub(1)).rev() {
-            best_from[i] = best_from[i].max(best_from[i + 1]);
-        }
-        events.iter().zip(&counts).any(|(&(_, first_end), &first)| {
-            let later = events.partition_point(|&(start, _)| start <= first_end);
-            best_from
-                .get(later)
-                .is_some_and(|&second| first.saturating_add(second) > limit)
-        })
-    })
-}
-
-/// An upper estimate of how many keys `member` can make in `[from, to]`, its first key included: the keys of a
-/// burst can be installed in any order, so a first key made in the same burst as rotations (events at time 0, a
-/// joiner's scripted rotations) is one more key that can be installed after the key in use. A joiner's first key
-/// is already counted when the policy rotates on joins: [`rotations_within`] counts a rotation for its own join.
-fn keys_within(config: &SimConfig, member: usize, from: Micros, to: Micros) -> u64 {
-    let counted_as_a_rotation = member >= config.members && config.policy.on_join;
-    let first =
-        first_key_at(config, member).filter(|&at| (from..=to).contains(&at) && !counted_as_a_rotation);
-    rotations_within(config, member, from, to).saturating_add(u64::from(first.is_some()))
-}
-
-/// When `member` makes its first key: at time 0 for an initial member, when it joins for a joiner (numbered
-/// from the initial count on in the order they join or the server adds them); `None` if it never joins.
-fn first_key_at(config: &SimConfig, member: usize) -> Option<Micros> {
-    let Some(mut rank) = member.checked_sub(config.members) else {
-        return Some(0);
-    };
-    let mut arrivals: Vec<(Micros, usize)> = config
-        .actions
-        .iter()
-        .filter_map(|scheduled| {
-            let added = crate::config::members_added(core::slice::from_ref(scheduled));
-            (added > 0).then_some((scheduled.at, added))
-        })
-        .collect();
-    arrivals.sort_by_key(|&(at, _)| at);
-    for (at, added) in arrivals {
-        if rank < added {
-            return Some(at);
-        }
-        rank -= added;
-    }
-    None
-}
-
-/// How many fake keys `member` forwards as an insider (`forward-fake-key` attacks it runs).
-fn fakes_forwarded_by(config: &SimConfig, member: usize) -> u64 {
-    let fakes = config
-        .actions
-        .iter()
-        .filter(|scheduled| {
-            matches!(
-                scheduled.action,
-                Action::Attack {
-                    kind: AttackKind::ForwardFakeKey,
-                    by: Attacker::Member(by),
-                    ..
-                } if by == member
-            )
-        })
-        .count();
-    u64::try_from(fakes).unwrap_or(u64::MAX)
-}
-
-/// An upper estimate of how many keys `member` can create in `[from, to]`.
-fn rotations_within(config: &SimConfig, member: usize, from: Micros, to: Micros) -> u64 {
-    let policy = config.policy;
-    let (mut rotations, mut messages) = (0u64, 0u64);
-    for scheduled in config.actions.iter().filter(|s| (from..=to).contains(&s.at)) {
-        let count = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
-        match &scheduled.action {
-            Action::Rotate { member: m } if *m == member => rotations += 1,
-            Action::Send { member: m, count: n } if *m == member => messages += count(*n),
-            Action::Join { count: n } if policy.on_join => rotations += count(*n),
-            Action::Attack {
-                kind: AttackKind::AddMember,
-                ..
-            } if policy.on_join => rotations += 1,
-            Action::Leave { .. } | Action::Remove { .. } if policy.on_removal => rotations += 1,
-            _ => {}
-        }
-    }
-    let length = to - from;
-    let workload = u64::try_from(
-        2 * u128::from(config.messages_per_member_per_hour) * u128::from(length) / u128::from(HOUR_US),
-    )
-    .unwrap_or(u64::MAX);
-    messages = messages.saturating_add(workload).saturating_add(2);
-    let by_count = policy.every_messages.map(|n| messages / n.max(1) + 1);
-    let by_age = policy.every_time.map(|t| (length / t.max(1) + 1).min(messages));
-    let by_policy = match (by_count, by_age) {
-        (Some(a), Some(b)) => a.saturating_add(b),
-        (a, b) => a.or(b).unwrap_or(0),
-    };
-    rotations.saturating_add(by_policy)
-}
-
-/// Whether `invariant` can apply to a run of `config` (a checker that cannot apply says not-applicable, which an
-/// explicit `hold` counts as a mismatch). Exact for the structural ones; `failure-atomicity` applies only if some
-/// input that must be rejected reaches a member, which this can only say is possible.
-fn may_apply(invariant: &str, config: &SimConfig, effects: &Effects) -> bool {
-    match invariant {
-        "post-removal-secrecy" => effects.departure,
-        "forward-secrecy" => effects.full_compromise,
-        "join-secrecy" => effects.join,
-        "server-blindness" => effects.server_reads,
-        "failure-atomicity" => {
-            effects.crafted_inputs || effects.signing_key_compromise || config.network.duplicate_ppm > 0
-        }
-        _ => true,
-    }
 }
 
 // ---- drawing ----
@@ -1242,8 +1063,9 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
     let mut scenario = Scenario {
         name: format!("sweep seed {seed}"),
         description: Some(format!(
-            "Drawn by `sksim sweep` from seed {seed}; reproduce with `{}`. [expect] holds every invariant that \
-             {implementation} is not documented to violate in this scenario (see sksim::sweep::allowed).",
+            "Drawn by `sksim sweep` from seed {seed}; reproduce with `{}`. As a failure, its [expect] holds every \
+             invariant that applied and that {implementation} is not documented to violate in the run (see \
+             sksim::sweep::allowed).",
             reproduction(seed, &implementation.to_string(), &format_duration(budget_us))
         )),
         implementation: implementation.clone(),
@@ -1252,21 +1074,33 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
         policy_source: crate::scenario::PolicySource::File,
         expect: Expectations::default(),
     };
-    scenario.expect = expectations(&scenario);
+    scenario.expect = expect_nothing_yet();
     scenario
 }
 
-/// A drawn scenario's `[expect]`: explicit, nothing must be violated, and every invariant that [`allowed`] does
-/// not allow and that can apply must hold. (`sksim::fuzzing::decode_simulation` gives its scenarios the same.)
-pub(crate) fn expectations(scenario: &Scenario) -> Expectations {
-    let allowed = allowed(scenario);
-    let effects = effects(&scenario.config);
+/// The `[expect]` a run of `scenario` meets exactly when its only violations are the allowed ones: explicit,
+/// nothing must be violated, and every invariant that [`allowed`] does not allow and that applied in the run (its
+/// checker did not say not-applicable) must hold. A failing sweep seed's file and a failing fuzz input's carry it.
+pub fn expectations(scenario: &Scenario, report: &Report) -> Expectations {
+    let allowed = allowed(scenario, report);
     Expectations {
         hold: INVARIANTS
             .iter()
             .copied()
-            .filter(|name| !allowed.contains(name) && may_apply(name, &scenario.config, &effects))
+            .filter(|name| {
+                !allowed.contains(name) && report.verdict(name).is_some_and(|v| v != Verdict::NotApplicable)
+            })
             .collect(),
+        violated: Vec::new(),
+        explicit: true,
+    }
+}
+
+/// The `[expect]` a drawn scenario carries before it runs: explicit and empty (what must hold depends on what the
+/// run does; [`expectations`] says it once the run is over).
+pub(crate) fn expect_nothing_yet() -> Expectations {
+    Expectations {
+        hold: Vec::new(),
         violated: Vec::new(),
         explicit: true,
     }

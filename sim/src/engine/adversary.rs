@@ -10,6 +10,7 @@ use zeroize::Zeroizing;
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
 use crate::config::{Attacker, CompromiseScope, WORK_BUDGET_STEPS};
+use crate::facts::Fact;
 use crate::ground_truth;
 use crate::implementation::{Implementation, WorkBudget};
 use crate::policy::Micros;
@@ -232,6 +233,7 @@ impl Sim<'_> {
             return self.steal_signing_key(member, index, insider);
         }
         self.adversary.unhealed.push(self.active().collect());
+        self.fact(Fact::Compromised { member, scope });
         let Some(mut snapshot) = self.clone_state(member) else {
             return;
         };
@@ -277,6 +279,10 @@ impl Sim<'_> {
             },
         };
         self.adversary.exposures[exposure].insider = Some(insider);
+        self.fact(Fact::Compromised {
+            member: victim,
+            scope: CompromiseScope::SigningKey,
+        });
         self.adversary.stolen.push(Stolen {
             exposure,
             victim,

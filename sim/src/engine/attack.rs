@@ -8,6 +8,7 @@ use super::{Event, Sim, Wire, guarded};
 use crate::attacks::{self, AttackKind, INJECTED_TEXT};
 use crate::checkers::Observation;
 use crate::config::{Attacker, WORK_BUDGET_STEPS};
+use crate::facts::Fact;
 use crate::implementation::{Transport, WorkBudget};
 use crate::report::DistributionCause;
 
@@ -41,8 +42,30 @@ pub(super) enum FollowUp {
 }
 
 impl Sim<'_> {
-    /// Runs an attack now.
+    /// Runs an attack now, and records whether it ran or why not.
     pub(super) fn attack(&mut self, kind: AttackKind, by: Attacker, target: usize) {
+        let skipped_before = self.counts.attacks_skipped;
+        self.run_attack(kind, by, target);
+        let fact = if self.counts.attacks_skipped == skipped_before {
+            Fact::AttackRan { kind, by, target }
+        } else {
+            let why = self
+                .counts
+                .without_effect
+                .last()
+                .map(|(_, why)| why.clone())
+                .unwrap_or_default();
+            Fact::AttackSkipped {
+                kind,
+                by,
+                target,
+                why,
+            }
+        };
+        self.fact(fact);
+    }
+
+    fn run_attack(&mut self, kind: AttackKind, by: Attacker, target: usize) {
         self.trace
             .record(self.now, format_args!("attack {kind:?} by {by:?} on m{target}"));
         *self.counts.attacks.entry(format!("{kind:?}")).or_default() += 1;
@@ -212,7 +235,7 @@ impl Sim<'_> {
     /// The server adds a member it controls: honest members hand it their keys like any newcomer's, and from then
     /// on everything it decrypts, the server reads.
     fn server_adds_member(&mut self) {
-        let member = self.join();
+        let member = self.join(true);
         self.members[member].controlled = true;
     }
 

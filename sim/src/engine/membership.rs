@@ -4,6 +4,7 @@ use super::adversary::{AdversaryClone, Holder};
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
 use crate::config::Action;
+use crate::facts::Fact;
 use crate::implementation::Transport;
 use crate::report::{DistributionCause, DistributionCost, Report};
 
@@ -11,7 +12,7 @@ impl Sim<'_> {
     pub(super) fn scripted(&mut self, action: Action) {
         match action {
             Action::Join { count } => (0..count).for_each(|_| {
-                self.join();
+                self.join(false);
             }),
             Action::Leave { member } | Action::Remove { member } => self.depart(member, &action),
             Action::Offline { member, until } => self.go_offline(member, until),
@@ -42,9 +43,14 @@ impl Sim<'_> {
 
     /// A new member joins: it creates and distributes its key; every current member hands it its key (or, under
     /// `on-membership-change`, rotates and distributes the new one to everyone), as the transport has it.
-    pub(super) fn join(&mut self) -> usize {
+    /// `by_server`: the server added it (an `add-member` attack).
+    pub(super) fn join(&mut self, by_server: bool) -> usize {
         let newcomer = self.add_member();
         self.trace.record(self.now, format_args!("join m{newcomer}"));
+        self.fact(Fact::Joined {
+            member: newcomer,
+            by_server,
+        });
         let at = self.at();
         self.checkers
             .observe(&Observation::Joined { at, member: newcomer });
@@ -142,6 +148,7 @@ impl Sim<'_> {
             "remove"
         };
         self.trace.record(self.now, format_args!("{verb} m{member}"));
+        self.fact(Fact::Departed { member });
         self.members[member].departed = true;
         self.healed(member);
         let at = self.at();
@@ -291,6 +298,7 @@ impl Sim<'_> {
             delivery_ppm: (delivered * 1_000_000).checked_div(expected).unwrap_or(1_000_000),
             invariants: self.checkers.finish(),
             adapter: self.factory.adapter_report(),
+            facts: self.facts,
         };
         (report, lines)
     }
@@ -319,6 +327,19 @@ impl Sim<'_> {
                     .get(&(id, to))
                     .map_or("never attempted", String::as_str);
                 *self.counts.undecryptable.entry(reason.to_owned()).or_default() += 1;
+                let retired = message
+                    .position
+                    .as_ref()
+                    .and_then(|p| self.retired.get(&(to, message.sender, p.key_id.clone())));
+                if let Some(&retained) = retired {
+                    let fact = Fact::LostToRetiredKey {
+                        receiver: to,
+                        message: id,
+                        sender: message.sender,
+                        retained,
+                    };
+                    self.facts.record(self.now, fact);
+                }
                 let observation = Observation::Undelivered {
                     at,
                     receiver: to,

@@ -6,6 +6,7 @@ use std::rc::Rc;
 use super::{Event, Sim, Wire, guarded};
 use crate::checkers::Observation;
 use crate::config::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
+use crate::facts::Fact;
 use crate::ground_truth;
 use crate::implementation::{Accepted, Transport, WorkBudget};
 use crate::policy::Micros;
@@ -322,9 +323,13 @@ impl Sim<'_> {
             }
         };
         let from_id = self.members[from].id.clone();
+        let retained_before = self.retained_keys(to, from);
         let imp = &mut self.members[to].imp;
         let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
         let result = guarded(|| imp.process_distribution(&from_id, &inner, &mut budget));
+        if let Some(before) = retained_before {
+            self.note_retired(to, from, &before);
+        }
         self.check_bounds(to, from, &budget, "distribution");
         let outcome = match result {
             Ok(Ok(())) => "ok".to_owned(),
@@ -338,6 +343,57 @@ impl Sim<'_> {
             .record(self.now, format_args!("distribution m{from}->m{to} {outcome}"));
         self.members[to].requested.remove(&from);
         self.retry_pending(to);
+    }
+
+    /// The keys of `sender` that `member` retains, if its implementation says (asked once per run whether it does).
+    fn retained_keys(&mut self, member: usize, sender: usize) -> Option<Vec<String>> {
+        if self.reports_retained == Some(false) {
+            return None;
+        }
+        let sender_id = &self.members[sender].id;
+        let imp = &self.members[member].imp;
+        let keys = guarded(|| imp.retained_keys(sender_id)).ok().flatten();
+        self.reports_retained = Some(keys.is_some());
+        keys
+    }
+
+    /// After `receiver` processed a distribution from `sender`: every key of that member it held before and holds no
+    /// longer, with envelopes under it the receiver has not decrypted yet or still in use by the sender (or perhaps
+    /// in use: the sender rotated and has not written since), is a [`Fact::StateRetired`], kept to explain the
+    /// messages lost to it at the end.
+    fn note_retired(&mut self, receiver: usize, sender: usize, before: &[String]) {
+        let Some(after) = self.retained_keys(receiver, sender) else {
+            return;
+        };
+        for key_id in before.iter().filter(|k| !after.contains(k)) {
+            let in_flight = self
+                .under_key
+                .get(&(sender, key_id.clone()))
+                .map_or(0, |messages| {
+                    messages
+                        .iter()
+                        .filter(|&&m| {
+                            let message = &self.messages[m];
+                            message.expected.contains(receiver) && !message.delivered.contains(receiver)
+                        })
+                        .count()
+                });
+            let in_use = self.members[sender]
+                .current_key
+                .as_ref()
+                .is_none_or(|current| current == key_id);
+            if in_flight > 0 || in_use {
+                self.retired
+                    .insert((receiver, sender, key_id.clone()), after.len());
+                self.fact(Fact::StateRetired {
+                    receiver,
+                    sender,
+                    key_id: key_id.clone(),
+                    in_flight: in_flight as u64,
+                    retained: after.len(),
+                });
+            }
+        }
     }
 
     /// Retries every envelope `to` parked (a distribution may carry a key for another member than its sender, as

@@ -103,6 +103,13 @@ impl Sim<'_> {
             ),
         );
         self.counts.envelopes_sent += 1;
+        self.members[sender].current_key = position.as_ref().map(|p| p.key_id.clone());
+        if let Some(position) = &position {
+            self.under_key
+                .entry((sender, position.key_id.clone()))
+                .or_default()
+                .push(id);
+        }
         let arrived = Bitset::with_len(self.members.len());
         let delivered = arrived.clone();
         self.messages.push(SentMessage {
@@ -140,6 +147,7 @@ impl Sim<'_> {
         let m = &mut self.members[member];
         m.messages_under_key = 0;
         m.key_created_at = self.now;
+        m.current_key = None;
         self.trace
             .record(self.now, format_args!("key m{member} bytes={}", bytes.len()));
         let bytes: Rc<[u8]> = bytes.into();

@@ -92,6 +92,15 @@ impl Implementation for Instance {
             .unwrap_or(0)
     }
 
+    fn retained_keys(&self, sender: &MemberId) -> Option<Vec<String>> {
+        Some(
+            self.0
+                .receiver_states(sender)
+                .map(|r| r.key_id().to_string())
+                .collect(),
+        )
+    }
+
     fn use_memo(&mut self, memo: &SharedMemo) {
         self.0.set_memo(Some(SharedMemo::clone(memo)));
     }
