@@ -203,7 +203,7 @@ fn describe(id: &str, config: &SimConfig, report: &Report) {
         if violated.is_empty() {
             "none".to_owned()
         } else {
-            violated.join(", ")
+            sksim::output::names(&violated)
         },
     );
 }

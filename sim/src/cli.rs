@@ -10,7 +10,6 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::checkers::INVARIANTS;
 use crate::external::ADAPTER_TIMEOUT_MAX;
 use crate::output::{JsonReport, header};
 use crate::performance::Performance;
@@ -778,7 +777,7 @@ fn run_one_of_many(file: &Path, request: &RunRequest, policy: Option<Policy>) ->
         let what = if violated.is_empty() {
             "nothing violated".to_owned()
         } else {
-            format!("violated as expected: {}", violated.join(", "))
+            format!("violated as expected: {}", crate::output::names(&violated))
         };
         (EXIT_OK, format!("expectations met ({what})"))
     } else {
@@ -996,7 +995,7 @@ fn shrink_command(
                     format!(
                         "every violation is one its expectations allow ({}); name one with --invariant to shrink \
                          it anyway",
-                        violated.join(", ")
+                        crate::output::names(&violated)
                     )
                 };
                 writeln!(
@@ -1028,7 +1027,7 @@ fn shrink_command(
         ));
         spinner.tick();
     };
-    let shrunk = crate::shrink::shrink(&scenario, invariant, &seen);
+    let shrunk = crate::shrink::shrink(&scenario, invariant.name(), &seen);
     spinner.finish_and_clear();
     let shrunk = shrunk?;
     let text = shrunk.scenario.to_toml();
@@ -1339,46 +1338,8 @@ pub const ATTACKS: [(&str, &str); 9] = [
     ),
 ];
 
-/// Invariants, with one line each (the threat model's wording, shortened).
-pub const INVARIANT_DESCRIPTIONS: [(&str, &str); 10] = [
-    (
-        "post-removal-secrecy",
-        "a removed member decrypts nothing sent after its sender processed the removal",
-    ),
-    (
-        "forward-secrecy",
-        "a compromise decrypts nothing the victim had already consumed (its skipped-key cache aside)",
-    ),
-    ("join-secrecy", "a member decrypts nothing sent before it joined"),
-    (
-        "server-blindness",
-        "a curious or malicious server decrypts nothing and learns no chain key",
-    ),
-    (
-        "authenticity",
-        "no member accepts, as from S, a message S did not send",
-    ),
-    (
-        "replay-rejection",
-        "no member accepts the same (sender, key id, iteration) twice",
-    ),
-    (
-        "failure-atomicity",
-        "a rejected input leaves the state unchanged; the next genuine message still decrypts",
-    ),
-    (
-        "bounded-state",
-        "skipped-key cache within its bound; no message costs more than the maximum forward jump",
-    ),
-    ("no-crash", "the implementation never panics, whatever it is fed"),
-    (
-        "delivery",
-        "after faults stop, every member decrypts every message sent while it was a member",
-    ),
-];
-
 fn list(out: &mut dyn Write) -> Result<u8, Failure> {
-    debug_assert_eq!(INVARIANT_DESCRIPTIONS.map(|(n, _)| n), INVARIANTS);
+    let invariants = crate::checkers::Invariant::ALL.map(|i| (i.name(), i.description()));
     debug_assert_eq!(
         ATTACKS.map(|(n, _)| n),
         crate::attacks::AttackKind::ALL.map(|k| k.name())
@@ -1388,7 +1349,7 @@ fn list(out: &mut dyn Write) -> Result<u8, Failure> {
         ("suites (`suite`, reference/<suite>)", &SUITES),
         ("policies (--policy, `policy`; combine with +)", &POLICIES),
         ("attacks (`kind` of an attack event)", &ATTACKS),
-        ("invariants (`[expect]`)", &INVARIANT_DESCRIPTIONS),
+        ("invariants (`[expect]`)", &invariants),
     ];
     for (title, entries) in sections {
         writeln!(out, "{title}:").map_err(io_failed)?;

@@ -94,7 +94,7 @@ use tabled::builder::Builder;
 use tabled::settings::object::{Columns, Object as _, Rows};
 use tabled::settings::{Alignment, Style};
 
-use crate::checkers::{INVARIANTS, Verdict};
+use crate::checkers::{INVARIANTS, Invariant, Verdict};
 use crate::config::CompromiseScope;
 use crate::policy::Policy;
 use crate::report::Report;
@@ -286,7 +286,7 @@ fn sample(report: &Report, end_us: u64) -> Result<SeedRun, RunError> {
         Some(report.counts.skipped_keys_high_water as f64),
     ];
     let mut verdicts = [Verdict::NotApplicable; INVARIANTS.len()];
-    for (slot, name) in verdicts.iter_mut().zip(INVARIANTS) {
+    for (slot, name) in verdicts.iter_mut().zip(Invariant::ALL) {
         *slot = report.verdict(name).ok_or_else(|| {
             RunError::Harness(format!(
                 "the report of seed {} has no verdict on `{name}`",

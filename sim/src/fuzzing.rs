@@ -549,7 +549,7 @@ pub fn simulation(data: &[u8]) {
     let unexpected: Vec<&InvariantReport> = report
         .invariants
         .iter()
-        .filter(|r| r.verdict == Verdict::Violated && !allowed.contains(r.invariant))
+        .filter(|r| r.verdict == Verdict::Violated && !allowed.contains(&r.invariant))
         .collect();
     let Some(first) = unexpected.first() else {
         return;

@@ -19,6 +19,12 @@ use crate::policy::{Micros, format_duration};
 use crate::runner::Outcome;
 use crate::scenario::{ImplementationSpec, Scenario};
 
+/// Invariant names joined with `, ` (e.g. `authenticity, delivery`).
+pub fn names(invariants: &[crate::checkers::Invariant]) -> String {
+    let names: Vec<&str> = invariants.iter().map(|i| i.name()).collect();
+    names.join(", ")
+}
+
 /// The JSON report of one run.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct JsonReport {
@@ -187,7 +193,7 @@ impl JsonReport {
             .invariants
             .iter()
             .map(|i| JsonInvariant {
-                name: i.invariant,
+                name: i.invariant.name(),
                 status: verdict_name(i.verdict),
                 violations: i.violations_total,
                 first: i.violations.first().map(|v| FirstViolation {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::checkers::{InvariantReport, Verdict};
+use crate::checkers::{Invariant, InvariantReport, Verdict};
 
 /// Counts of what happened.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
@@ -133,7 +133,7 @@ pub struct Report {
 
 impl Report {
     /// The invariants violated, in the threat model's order.
-    pub fn violated(&self) -> Vec<&'static str> {
+    pub fn violated(&self) -> Vec<Invariant> {
         self.invariants
             .iter()
             .filter(|r| r.verdict == Verdict::Violated)
@@ -142,7 +142,7 @@ impl Report {
     }
 
     /// The verdict on one invariant.
-    pub fn verdict(&self, invariant: &str) -> Option<Verdict> {
+    pub fn verdict(&self, invariant: Invariant) -> Option<Verdict> {
         self.invariants
             .iter()
             .find(|r| r.invariant == invariant)

@@ -148,7 +148,7 @@ use toml::Spanned;
 use toml::de::{DeInteger, DeTable, DeValue};
 
 use crate::attacks::AttackKind;
-use crate::checkers::{INVARIANTS, InvariantReport, Verdict};
+use crate::checkers::{INVARIANTS, Invariant, InvariantReport, Verdict};
 use crate::config::{
     Action, Attacker, CompromiseScope, HOUR_US, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
 };
@@ -447,9 +447,9 @@ fn parse_suite(text: &str) -> Result<SuiteId, String> {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Expectations {
     /// Invariants that must hold, in file order.
-    pub hold: Vec<&'static str>,
+    pub hold: Vec<Invariant>,
     /// Invariants that must be violated, in file order.
-    pub violated: Vec<&'static str>,
+    pub violated: Vec<Invariant>,
     /// Whether the file had an `[expect]` table. Without one (`false`, both lists empty), every invariant that
     /// applies is expected to hold.
     pub explicit: bool,
@@ -476,7 +476,7 @@ impl Expectations {
                 })
                 .collect();
         }
-        let find = |name: &str| report.invariants.iter().find(|r| r.invariant == name);
+        let find = |name: Invariant| report.invariants.iter().find(|r| r.invariant == name);
         let mut mismatches = Vec::new();
         for &name in &self.hold {
             match find(name) {
@@ -1534,7 +1534,7 @@ impl Parser<'_> {
         &self,
         expect: &Table<'_, '_>,
         key: &'static str,
-    ) -> Res<Vec<(&'static str, Range<usize>)>> {
+    ) -> Res<Vec<(Invariant, Range<usize>)>> {
         let Some(field) = expect.field(key) else {
             return Ok(Vec::new());
         };
@@ -1542,7 +1542,7 @@ impl Parser<'_> {
         let DeValue::Array(array) = field.get() else {
             return Err(self.wrong_type(&field, expected));
         };
-        let mut names: Vec<(&'static str, Range<usize>)> = Vec::with_capacity(array.len());
+        let mut names: Vec<(Invariant, Range<usize>)> = Vec::with_capacity(array.len());
         for value in array.iter() {
             let element = Field {
                 key,
@@ -1550,7 +1550,7 @@ impl Parser<'_> {
                 value,
             };
             let text = self.string(&element, "an invariant name")?;
-            let Some(name) = INVARIANTS.iter().copied().find(|name| *name == text) else {
+            let Some(name) = Invariant::named(text) else {
                 return Err(self.error(&element.span(), unknown("invariant", text, &INVARIANTS)));
             };
             if names.iter().any(|(seen, _)| *seen == name) {
@@ -1769,8 +1769,8 @@ fn key_value(out: &mut String, key: &str, value: &str) {
 }
 
 /// A list of invariant names: on one line if short, else one name per line.
-fn write_names(out: &mut String, key: &str, names: &[&str]) {
-    let quoted: Vec<String> = names.iter().map(|name| toml_string(name)).collect();
+fn write_names(out: &mut String, key: &str, names: &[Invariant]) {
+    let quoted: Vec<String> = names.iter().map(|name| toml_string(name.name())).collect();
     let one_line = format!("[{}]", quoted.join(", "));
     if key.len() + 3 + one_line.len() <= ARRAY_LINE_CHARS_MAX {
         key_value(out, key, &one_line);
@@ -2030,8 +2030,8 @@ violated = ["server-blindness"]
         prop_oneof![
             Just(Expectations::default()),
             (
-                Just(INVARIANTS.to_vec()).prop_shuffle(),
-                proptest::collection::vec(0..3u8, INVARIANTS.len())
+                Just(Invariant::ALL.to_vec()).prop_shuffle(),
+                proptest::collection::vec(0..3u8, Invariant::ALL.len())
             )
                 .prop_map(|(names, lists)| {
                     let mut expect = Expectations {

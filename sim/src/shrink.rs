@@ -18,7 +18,7 @@
 //! Every step is deterministic, so the same input shrinks to the same output. The result is an ordinary
 //! scenario whose `[expect]` says the invariant is violated.
 
-use crate::checkers::{INVARIANTS, Verdict};
+use crate::checkers::{FailureClass, INVARIANTS, Invariant, Verdict};
 use crate::config::{Action, Attacker, ScheduledAction, ServerBehaviour};
 use crate::policy::Policy;
 use crate::runner::{RunError, run_scenario};
@@ -33,7 +33,7 @@ pub struct Shrunk {
     /// The smallest scenario found that still violates `invariant`.
     pub scenario: Scenario,
     /// The invariant it violates.
-    pub invariant: &'static str,
+    pub invariant: Invariant,
     /// Runs made.
     pub runs: u64,
     /// Whether the run budget ran out before no pass made progress.
@@ -41,7 +41,7 @@ pub struct Shrunk {
 }
 
 struct Shrinker<'a> {
-    invariant: &'static str,
+    invariant: Invariant,
     runs: u64,
     progress: &'a dyn Fn(&Scenario),
 }
@@ -84,9 +84,9 @@ impl Shrinker<'_> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
     /// The first violated invariant that the scenario's expectations do not allow.
-    Unexpected(&'static str),
+    Unexpected(Invariant),
     /// Every violation is one the expectations allow (listed): nothing to shrink unless one is named.
-    NothingUnexpected(Vec<&'static str>),
+    NothingUnexpected(Vec<Invariant>),
 }
 
 /// The invariant to shrink for when none is named: the first violated invariant the scenario's expectations do
@@ -107,17 +107,13 @@ pub fn default_target(scenario: &Scenario) -> Result<Target, RunError> {
 }
 
 /// `name` as an invariant, or an error naming the nearest one.
-pub fn invariant_named(name: &str) -> Result<&'static str, RunError> {
-    INVARIANTS
-        .iter()
-        .copied()
-        .find(|&known| known == name)
-        .ok_or_else(|| {
-            RunError::BadInput(format!(
-                "--invariant: {}",
-                crate::scenario::unknown("invariant", name, &INVARIANTS)
-            ))
-        })
+pub fn invariant_named(name: &str) -> Result<Invariant, RunError> {
+    Invariant::named(name).ok_or_else(|| {
+        RunError::BadInput(format!(
+            "--invariant: {}",
+            crate::scenario::unknown("invariant", name, &INVARIANTS)
+        ))
+    })
 }
 
 /// Shrinks `scenario` to a minimal one that still violates `invariant`; `progress` sees every improvement.
@@ -432,9 +428,9 @@ fn less_time(s: &mut Shrinker<'_>, best: &mut Scenario) -> Result<bool, RunError
         }
         progressed = true;
     }
-    // `delivery` is judged after the quiet phase, which exists so that everything in flight can land: shortening
-    // it would manufacture the very violation being shrunk.
-    while best.config.quiet > 0 && s.invariant != "delivery" && s.budget_left() {
+    // Liveness (`delivery`) is judged after the quiet phase, which exists so that everything in flight can land:
+    // shortening it would manufacture the very violation being shrunk.
+    while best.config.quiet > 0 && s.invariant.class() != FailureClass::Liveness && s.budget_left() {
         let mut candidate = best.clone();
         candidate.config.quiet = best.config.quiet / 2;
         if !s.try_step(best, candidate)? {

@@ -80,7 +80,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::attacks::AttackKind;
-use crate::checkers::{INVARIANTS, Verdict};
+use crate::checkers::{Invariant, Verdict};
 use crate::config::{
     Action, Attacker, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig,
 };
@@ -343,9 +343,14 @@ impl SweepResult {
     pub fn scenario(&self, run: &SeedResult) -> Result<Scenario, String> {
         let spec = ImplementationSpec::parse(&self.implementation)?;
         let mut scenario = draw(run.seed, &spec, self.budget_us);
-        let skip = |name: &&str| run.not_applicable.iter().chain(&run.allowed).any(|n| n == name);
+        let skip = |invariant: &Invariant| {
+            run.not_applicable
+                .iter()
+                .chain(&run.allowed)
+                .any(|name| invariant == &name.as_str())
+        };
         scenario.expect = Expectations {
-            hold: INVARIANTS.iter().copied().filter(|name| !skip(name)).collect(),
+            hold: Invariant::ALL.into_iter().filter(|i| !skip(i)).collect(),
             violated: Vec::new(),
             explicit: true,
         };
@@ -407,25 +412,25 @@ fn run_seed(seed: u64, spec: &ImplementationSpec, budget_us: Micros) -> Result<S
     })?;
     let report = &outcome.report;
     let allowed = allowed(&scenario, report);
-    let violated: Vec<String> = report.violated().into_iter().map(str::to_owned).collect();
-    let unexpected = violated
-        .iter()
-        .filter(|name| !allowed.contains(name.as_str()))
-        .cloned()
-        .collect();
-    let not_applicable = report
-        .invariants
-        .iter()
-        .filter(|r| r.verdict == Verdict::NotApplicable)
-        .map(|r| r.invariant.to_owned())
-        .collect();
+    let names = |invariants: &mut dyn Iterator<Item = Invariant>| -> Vec<String> {
+        invariants.map(|i| i.name().to_owned()).collect()
+    };
+    let violated = report.violated();
+    let unexpected = names(&mut violated.iter().copied().filter(|i| !allowed.contains(i)));
+    let not_applicable = names(
+        &mut report
+            .invariants
+            .iter()
+            .filter(|r| r.verdict == Verdict::NotApplicable)
+            .map(|r| r.invariant),
+    );
     Ok(SeedResult {
         seed,
         trace_hash: report.trace_hash.clone(),
-        violated,
+        violated: names(&mut violated.into_iter()),
         unexpected,
         not_applicable,
-        allowed: allowed.iter().map(|&name| name.to_owned()).collect(),
+        allowed: names(&mut allowed.into_iter()),
     })
 }
 
@@ -679,36 +684,36 @@ fn signs_messages(implementation: &ImplementationSpec) -> bool {
 /// The models' design flaws, as docs/verdicts.md documents them (the table's VIOLATED cells and "Why each violation
 /// happens"). They are not tied to one feature of the targeted scenario — e.g. Chatalot shows any undecryptable
 /// payload as text (authenticity) whatever made it undecryptable — so they are allowed in any run.
-fn documented(implementation: &ImplementationSpec) -> &'static [&'static str] {
+fn documented(implementation: &ImplementationSpec) -> &'static [Invariant] {
     match implementation {
         // Accord: a distribution replaces the single state per sender, so a stale one rewinds the chain
         // (replay-rejection, weakness 14); one state per sender loses messages in flight across a rotation
         // (delivery, weakness 10).
-        ImplementationSpec::Accord => &["replay-rejection", "delivery"],
+        ImplementationSpec::Accord => &[Invariant::ReplayRejection, Invariant::Delivery],
         // Chatalot: newcomers get keys at iteration 0 (join-secrecy, weakness 2); plaintext distributions on
         // the server (server-blindness, weakness 1); plaintext fallback and no signatures (authenticity,
         // weaknesses 3 and 4); distributions replace state unchecked (replay-rejection); state advanced before
         // decryption is checked (failure-atomicity, weakness 5); no forward-jump bound (bounded-state,
         // weakness 6); departures wipe receiver states and burnt chains lose messages (delivery, 5 and 10).
         ImplementationSpec::Chatalot => &[
-            "join-secrecy",
-            "server-blindness",
-            "authenticity",
-            "replay-rejection",
-            "failure-atomicity",
-            "bounded-state",
-            "delivery",
+            Invariant::JoinSecrecy,
+            Invariant::ServerBlindness,
+            Invariant::Authenticity,
+            Invariant::ReplayRejection,
+            Invariant::FailureAtomicity,
+            Invariant::BoundedState,
+            Invariant::Delivery,
         ],
         // The peer-to-peer sketch: forwarded keys believed for whoever they name and whole sender keys
         // (signing key included) in distributions (authenticity, weakness 7); distributions replace state
         // (replay-rejection); fast-forward before the signature check (failure-atomicity, weakness 5); no bound
         // on the fast-forward (bounded-state, weakness 6); no skipped-key cache (delivery).
         ImplementationSpec::P2p => &[
-            "authenticity",
-            "replay-rejection",
-            "failure-atomicity",
-            "bounded-state",
-            "delivery",
+            Invariant::Authenticity,
+            Invariant::ReplayRejection,
+            Invariant::FailureAtomicity,
+            Invariant::BoundedState,
+            Invariant::Delivery,
         ],
         ImplementationSpec::Reference(_) | ImplementationSpec::External(_) => &[],
     }
@@ -717,7 +722,7 @@ fn documented(implementation: &ImplementationSpec) -> &'static [&'static str] {
 /// The invariants the scenario's implementation may violate in this run of it: its documented weaknesses, and the
 /// threat model's inherent ones the run triggered — as the run's [`Facts`] record what happened, not as the
 /// configuration predicts. A violation outside this set is unexpected.
-pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<&'static str> {
+pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
     let mut allowed = BTreeSet::new();
     let effects = Happened::of(&report.facts);
     let signed = signs_messages(&scenario.implementation);
@@ -726,7 +731,7 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<&'static str> {
     // receiver copies, which lag behind messages still in flight, so a newcomer can read a message sent just
     // before it joined (`join-secrecy`, weakness 2 in another form). Only when someone joins.
     if scenario.implementation == ImplementationSpec::P2p && effects.join {
-        allowed.insert("join-secrecy");
+        allowed.insert(Invariant::JoinSecrecy);
     }
     // The three models (docs/verdicts.md, "Beyond the targeted scenario"): a stale distribution rewinds the
     // receiver's chain (their replay-rejection cells), so a full compromise after it opens messages the victim had
@@ -736,42 +741,42 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<&'static str> {
         ImplementationSpec::Accord | ImplementationSpec::Chatalot | ImplementationSpec::P2p
     );
     if rewinds && effects.full_compromise_after_stale_distribution {
-        allowed.insert("forward-secrecy");
+        allowed.insert(Invariant::ForwardSecrecy);
     }
     // The peer-to-peer sketch forwards its receiver copies to newcomers, and a member back from offline forwards
     // copies that lag far behind; a newcomer that already holds a newer copy is rewound by the stale one, so a
     // full compromise after a join opens messages it had already consumed (docs/verdicts.md).
     if scenario.implementation == ImplementationSpec::P2p && effects.full_compromise_after_join {
-        allowed.insert("forward-secrecy");
+        allowed.insert(Invariant::ForwardSecrecy);
     }
     // Chatalot (docs/verdicts.md, "Beyond the targeted scenario"): a departure wipes every receiver state and the
     // keys come back from the server's iteration-0 records, so a full compromise after it opens messages the
     // victim had already read.
     if scenario.implementation == ImplementationSpec::Chatalot && effects.full_compromise_after_departure {
-        allowed.insert("forward-secrecy");
+        allowed.insert(Invariant::ForwardSecrecy);
     }
     // Threat model weakness 13 (docs/verdicts.md, sim/tests/attacks.rs): membership is not end-to-end
     // authenticated in any modelled design; a member the server adds is handed every key like any newcomer and
     // the server reads what follows.
     if effects.add_member {
-        allowed.insert("server-blindness");
+        allowed.insert(Invariant::ServerBlindness);
     }
     // Weakness 12 (docs/verdicts.md, sim/tests/adversary.rs): a stolen signing key, with an insider's copy of the
     // victim's chain, forges in the victim's name until the victim rotates; each forgery takes the victim's next
     // iteration, so its genuine message there is refused as a duplicate (delivery). Unsigned designs have no
     // signing key to steal.
     if effects.signing_key_stolen && signed {
-        allowed.extend(["authenticity", "delivery"]);
+        allowed.extend([Invariant::Authenticity, Invariant::Delivery]);
     }
     // Weakness 4 (sim/tests/adversary.rs): without per-message signatures any member holding a sender's chain
     // writes as that sender, and the forgery costs the sender's genuine message at that iteration.
     if effects.insider_forgery && !signed {
-        allowed.extend(["authenticity", "delivery"]);
+        allowed.extend([Invariant::Authenticity, Invariant::Delivery]);
     }
     // Weakness 9: without `on-removal` (or `on-membership-change`) nobody rotates when a member leaves or is
     // removed, and the departed member's state reads on.
     if effects.departure && !scenario.config.policy.on_removal {
-        allowed.insert("post-removal-secrecy");
+        allowed.insert(Invariant::PostRemovalSecrecy);
     }
     // The reference keeps at most `SENDER_STATES_MAX` (5) receiver states per sender, libsignal's limit
     // (core/src/consts.rs; README "The reference state machine"): when one sender makes more keys than that while
@@ -785,13 +790,13 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<&'static str> {
     let lost = report
         .invariants
         .iter()
-        .find(|r| r.invariant == "delivery")
+        .find(|r| r.invariant == Invariant::Delivery)
         .map_or(0, |r| r.violations_total);
     if matches!(scenario.implementation, ImplementationSpec::Reference(_))
         && lost > 0
         && effects.lost_to_retention_bound >= lost
     {
-        allowed.insert("delivery");
+        allowed.insert(Invariant::Delivery);
     }
     allowed
 }
@@ -1063,9 +1068,8 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
     let mut scenario = Scenario {
         name: format!("sweep seed {seed}"),
         description: Some(format!(
-            "Drawn by `sksim sweep` from seed {seed}; reproduce with `{}`. As a failure, its [expect] holds every \
-             invariant that applied and that {implementation} is not documented to violate in the run (see \
-             sksim::sweep::allowed).",
+            "Drawn by `sksim sweep` from seed {seed}; reproduce with `{}`. A failure's [expect] holds what \
+             applied and {implementation} may not violate in the run (sksim::sweep::allowed).",
             reproduction(seed, &implementation.to_string(), &format_duration(budget_us))
         )),
         implementation: implementation.clone(),
@@ -1084,11 +1088,10 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
 pub fn expectations(scenario: &Scenario, report: &Report) -> Expectations {
     let allowed = allowed(scenario, report);
     Expectations {
-        hold: INVARIANTS
-            .iter()
-            .copied()
-            .filter(|name| {
-                !allowed.contains(name) && report.verdict(name).is_some_and(|v| v != Verdict::NotApplicable)
+        hold: Invariant::ALL
+            .into_iter()
+            .filter(|&i| {
+                !allowed.contains(&i) && report.verdict(i).is_some_and(|v| v != Verdict::NotApplicable)
             })
             .collect(),
         violated: Vec::new(),

@@ -3,6 +3,7 @@
 
 use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
+use sksim::checkers::Invariant;
 use sksim::checkers::Verdict;
 use sksim::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine::run;
@@ -101,7 +102,7 @@ fn a_stolen_signing_key_forges_until_the_victim_rotates() {
     let window = exposure.forgery_window_us.expect("forgeries were accepted");
     assert!(window > 30 * MINUTE_US, "forgeries go on all run long: {window}");
     assert!(
-        never.violated().contains(&"authenticity"),
+        never.violated().contains(&Invariant::Authenticity),
         "{:?}",
         never.violated()
     );
@@ -255,7 +256,7 @@ fn sealed_distributions_keep_a_curious_server_blind() {
         at(20, Action::Remove { member: 1 }),
     ];
     let report = run_reference(&config, SuiteId::Signal);
-    assert_eq!(report.verdict("server-blindness"), Some(Verdict::Holds));
+    assert_eq!(report.verdict(Invariant::ServerBlindness), Some(Verdict::Holds));
     assert_eq!(report.violated(), Vec::<&str>::new(), "{:#?}", report.invariants);
     assert!(
         report.counts.rejections.keys().all(|r| !r.starts_with("channel")),
@@ -303,9 +304,15 @@ fn the_server_reads_what_its_removed_member_reads() {
         config
     };
     let kept = run_reference(&config(false), SuiteId::Hardened);
-    assert_eq!(kept.verdict("server-blindness"), Some(Verdict::Violated));
+    assert_eq!(kept.verdict(Invariant::ServerBlindness), Some(Verdict::Violated));
     // Under `never` nobody rotates, so the removed member reads on, and with it the server.
     let removed = run_reference(&config(true), SuiteId::Hardened);
-    assert_eq!(removed.verdict("post-removal-secrecy"), Some(Verdict::Violated));
-    assert_eq!(removed.verdict("server-blindness"), Some(Verdict::Violated));
+    assert_eq!(
+        removed.verdict(Invariant::PostRemovalSecrecy),
+        Some(Verdict::Violated)
+    );
+    assert_eq!(
+        removed.verdict(Invariant::ServerBlindness),
+        Some(Verdict::Violated)
+    );
 }

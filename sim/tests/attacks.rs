@@ -2,6 +2,7 @@
 
 use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
+use sksim::checkers::Invariant;
 use sksim::checkers::Verdict;
 use sksim::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine::run;
@@ -65,12 +66,12 @@ fn reference_violates_nothing_under_every_attack_in_every_suite() {
         assert!(report.counts.attack_inputs > 30, "{suite}: {:?}", report.counts);
         assert_eq!(report.counts.attack_accepted, 0, "{suite}");
         assert_eq!(
-            report.verdict("failure-atomicity"),
+            report.verdict(Invariant::FailureAtomicity),
             Some(Verdict::Holds),
             "{suite}"
         );
         assert_eq!(
-            report.verdict("server-blindness"),
+            report.verdict(Invariant::ServerBlindness),
             Some(Verdict::Holds),
             "{suite}"
         );

@@ -5,6 +5,7 @@ use std::cell::Cell;
 
 use rand_core::CryptoRng;
 use senderkeys::{GroupId, MemberId, SuiteId};
+use sksim::checkers::Invariant;
 use sksim::config::{Action, CompromiseScope, ScheduledAction, SimConfig};
 use sksim::engine::run;
 use sksim::implementation::{Accepted, Implementation, ImplementationFactory, Rejection, WorkBudget};
@@ -145,6 +146,9 @@ fn violated(fault: Fault, config: &SimConfig) -> Vec<&'static str> {
         .expect("valid configuration")
         .0
         .violated()
+        .into_iter()
+        .map(Invariant::name)
+        .collect()
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Engine tests: determinism, rotation-policy sanity, and large faulty runs of the reference implementation.
 
 use senderkeys::SuiteId;
+use sksim::checkers::Invariant;
 use sksim::checkers::Verdict;
 use sksim::config::{Action, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine::run;
@@ -54,7 +55,7 @@ fn verdicts(report: &Report) -> Vec<(&'static str, Verdict)> {
     report
         .invariants
         .iter()
-        .map(|r| (r.invariant, r.verdict))
+        .map(|r| (r.invariant.name(), r.verdict))
         .collect()
 }
 
@@ -129,7 +130,10 @@ fn post_removal_secrecy_depends_on_the_policy() {
     let mut config = SimConfig::new(3, 6);
     config.actions = vec![at(10, Action::Remove { member: 2 })];
     let never = run_reference(&config, SuiteId::Hardened);
-    assert_eq!(never.verdict("post-removal-secrecy"), Some(Verdict::Violated));
+    assert_eq!(
+        never.verdict(Invariant::PostRemovalSecrecy),
+        Some(Verdict::Violated)
+    );
     let violations = &never.invariants[0];
     assert!(
         violations.violations[0]
@@ -139,7 +143,10 @@ fn post_removal_secrecy_depends_on_the_policy() {
     );
     config.policy = "on-removal".parse::<Policy>().unwrap();
     let on_removal = run_reference(&config, SuiteId::Hardened);
-    assert_eq!(on_removal.verdict("post-removal-secrecy"), Some(Verdict::Holds));
+    assert_eq!(
+        on_removal.verdict(Invariant::PostRemovalSecrecy),
+        Some(Verdict::Holds)
+    );
     assert_no_violation(&on_removal);
 }
 
@@ -147,10 +154,14 @@ fn post_removal_secrecy_depends_on_the_policy() {
 fn nobody_departs_means_post_removal_secrecy_is_not_applicable() {
     let report = run_reference(&SimConfig::new(4, 4), SuiteId::Accord);
     assert_eq!(
-        report.verdict("post-removal-secrecy"),
+        report.verdict(Invariant::PostRemovalSecrecy),
         Some(Verdict::NotApplicable)
     );
-    for invariant in ["forward-secrecy", "join-secrecy", "server-blindness"] {
+    for invariant in [
+        Invariant::ForwardSecrecy,
+        Invariant::JoinSecrecy,
+        Invariant::ServerBlindness,
+    ] {
         assert_eq!(
             report.verdict(invariant),
             Some(Verdict::NotApplicable),
@@ -253,7 +264,7 @@ fn compromise_exposes_until_rotation_and_never_the_past() {
     )];
     let never = run_reference(&config, SuiteId::Hardened);
     assert_no_violation(&never);
-    assert_eq!(never.verdict("forward-secrecy"), Some(Verdict::Holds));
+    assert_eq!(never.verdict(Invariant::ForwardSecrecy), Some(Verdict::Holds));
     let exposed_never = never.exposures[0].after;
     assert!(
         exposed_never > 50,
@@ -274,8 +285,8 @@ fn a_curious_server_reads_nothing_over_pairwise_channels() {
     let mut config = faulty(13, 8, "on-removal");
     config.server = ServerBehaviour::Curious;
     let report = run_reference(&config, SuiteId::Hardened);
-    assert_eq!(report.verdict("server-blindness"), Some(Verdict::Holds));
-    assert_eq!(report.verdict("join-secrecy"), Some(Verdict::Holds));
+    assert_eq!(report.verdict(Invariant::ServerBlindness), Some(Verdict::Holds));
+    assert_eq!(report.verdict(Invariant::JoinSecrecy), Some(Verdict::Holds));
     assert_no_violation_but_post_removal(&report);
 }
 
@@ -300,6 +311,6 @@ fn duplicates_are_checked_for_failure_atomicity() {
     let mut config = SimConfig::new(17, 6);
     config.network.duplicate_ppm = 100_000;
     let report = run_reference(&config, SuiteId::Signal);
-    assert_eq!(report.verdict("failure-atomicity"), Some(Verdict::Holds));
+    assert_eq!(report.verdict(Invariant::FailureAtomicity), Some(Verdict::Holds));
     assert!(report.counts.rejections["duplicate"] > 10, "{:?}", report.counts);
 }

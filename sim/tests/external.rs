@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use rayon::prelude::*;
+use sksim::checkers::Invariant;
 use sksim::checkers::Verdict;
 use sksim::implementation::AdapterReport;
 use sksim::runner::{Outcome, RunError, run_scenario};
@@ -54,7 +55,7 @@ fn verdicts(outcome: &Outcome) -> Vec<(&'static str, Verdict, u64)> {
         .report
         .invariants
         .iter()
-        .map(|i| (i.invariant, i.verdict, i.violations_total))
+        .map(|i| (i.invariant.name(), i.verdict, i.violations_total))
         .collect()
 }
 
@@ -140,7 +141,10 @@ const PATIENT: Duration = Duration::from_secs(30);
 #[test]
 fn a_crashed_adapter_is_a_no_crash_violation_and_is_restarted() {
     let outcome = faulty_run(&["crash@2000"], PATIENT);
-    assert_eq!(outcome.report.verdict("no-crash"), Some(Verdict::Violated));
+    assert_eq!(
+        outcome.report.verdict(Invariant::NoCrash),
+        Some(Verdict::Violated)
+    );
     let report = adapter(&outcome);
     assert_eq!(
         (report.crashes, report.timeouts, report.restarts),
@@ -204,7 +208,10 @@ fn after_the_last_restart_the_adapter_stays_down() {
         report.incidents[3].contains("will not start it again"),
         "{report:?}"
     );
-    assert_eq!(outcome.report.verdict("no-crash"), Some(Verdict::Violated));
+    assert_eq!(
+        outcome.report.verdict(Invariant::NoCrash),
+        Some(Verdict::Violated)
+    );
     // Requests stop at the fourth crash: no process runs after it.
     let last_crash: u64 = report.incidents[3]
         .split("request ")
@@ -229,7 +236,10 @@ fn a_hung_adapter_is_stopped_at_the_timeout() {
         report.incidents[0].contains("no answer to request 1500"),
         "{report:?}"
     );
-    assert_eq!(outcome.report.verdict("no-crash"), Some(Verdict::Violated));
+    assert_eq!(
+        outcome.report.verdict(Invariant::NoCrash),
+        Some(Verdict::Violated)
+    );
 }
 
 #[test]
@@ -244,7 +254,7 @@ fn answers_out_of_step_are_protocol_errors_and_restart_the_adapter() {
         );
         // A protocol error is counted, not judged as a crash.
         assert_eq!(
-            outcome.report.verdict("no-crash"),
+            outcome.report.verdict(Invariant::NoCrash),
             Some(Verdict::Holds),
             "{fault}"
         );

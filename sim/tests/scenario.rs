@@ -4,6 +4,7 @@
 use proptest::prelude::*;
 use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
+use sksim::checkers::Invariant;
 use sksim::checkers::{INVARIANTS, Verdict};
 use sksim::config::{
     Action, Attacker, CompromiseScope, HOUR_US, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
@@ -152,8 +153,8 @@ fn the_issues_example_parses_to_exactly_its_config() {
     assert_eq!(
         scenario.expect,
         Expectations {
-            hold: vec!["post-removal-secrecy", "authenticity"],
-            violated: vec!["server-blindness"],
+            hold: vec![Invariant::PostRemovalSecrecy, Invariant::Authenticity],
+            violated: vec![Invariant::ServerBlindness],
             explicit: true,
         }
     );
@@ -1112,9 +1113,9 @@ fn run_scenario(text: &str) -> (Scenario, sksim::report::Report) {
 fn expectations_met_and_unmet() {
     let quiet_run = "name = \"tiny\"\nduration = \"10m\"\n[group]\nmembers = 3\n";
     let (scenario, report) = run_scenario(quiet_run);
-    assert_eq!(report.verdict("no-crash"), Some(Verdict::Holds));
+    assert_eq!(report.verdict(Invariant::NoCrash), Some(Verdict::Holds));
     assert_eq!(
-        report.verdict("post-removal-secrecy"),
+        report.verdict(Invariant::PostRemovalSecrecy),
         Some(Verdict::NotApplicable)
     );
     // No [expect]: nothing violated, so met.
@@ -1138,7 +1139,10 @@ fn expectations_met_and_unmet() {
     let removal = "name = \"removal\"\nduration = \"10m\"\n[group]\nmembers = 3\n\
                    [[event]]\nat = \"2m\"\naction = \"remove\"\nmember = 2\n";
     let (scenario, report) = run_scenario(removal);
-    assert_eq!(report.verdict("post-removal-secrecy"), Some(Verdict::Violated));
+    assert_eq!(
+        report.verdict(Invariant::PostRemovalSecrecy),
+        Some(Verdict::Violated)
+    );
     let implicit = scenario.expect.check(&report);
     assert!(
         implicit.iter().any(|line| line.starts_with(

@@ -1,5 +1,6 @@
 //! Delta debugging: a noisy failing scenario shrinks to the few things that make it fail, deterministically.
 
+use sksim::checkers::Invariant;
 use sksim::checkers::Verdict;
 use sksim::config::Action;
 use sksim::runner::{RunError, run_scenario};
@@ -78,7 +79,7 @@ fn a_noisy_failure_shrinks_to_its_cause() {
     let original = noisy();
     assert_eq!(
         default_target(&original).expect("runs"),
-        Target::Unexpected("post-removal-secrecy"),
+        Target::Unexpected(Invariant::PostRemovalSecrecy),
         "the unexpected violation is the default target"
     );
     let shrunk = shrink(&original, "post-removal-secrecy", &|_| {}).expect("shrinks");
@@ -109,7 +110,7 @@ fn a_noisy_failure_shrinks_to_its_cause() {
     assert_eq!(shrunk.scenario.expect.violated, ["post-removal-secrecy"]);
     let rerun = run_scenario(&shrunk.scenario, false).expect("runs");
     assert_eq!(
-        rerun.report.verdict("post-removal-secrecy"),
+        rerun.report.verdict(Invariant::PostRemovalSecrecy),
         Some(Verdict::Violated)
     );
     assert!(rerun.expectations_met(), "the shrunk file's own [expect] is met");
@@ -165,7 +166,7 @@ fn shrinking_delivery_keeps_the_quiet_phase() {
     assert_eq!(shrunk.scenario.config.quiet, original.config.quiet);
     assert!(shrunk.scenario.config.members <= original.config.members);
     let rerun = run_scenario(&shrunk.scenario, false).expect("runs");
-    assert_eq!(rerun.report.verdict("delivery"), Some(Verdict::Violated));
+    assert_eq!(rerun.report.verdict(Invariant::Delivery), Some(Verdict::Violated));
 }
 
 /// A removed newcomer keeps reading under `never`: the events naming the joiner must follow it to its new number
@@ -233,7 +234,7 @@ hold = ["post-removal-secrecy"]
     );
     let outcome = run_scenario(&shrunk.scenario, false).expect("runs");
     assert_eq!(
-        outcome.report.verdict("post-removal-secrecy"),
+        outcome.report.verdict(Invariant::PostRemovalSecrecy),
         Some(Verdict::Violated)
     );
 }
@@ -266,7 +267,7 @@ fn shrinking_keeps_an_attacking_server_malicious_and_every_event_possible() {
     let reparsed = scenario::parse("shrunk.toml", &written).expect("the written file parses");
     let outcome = run_scenario(&reparsed, false).expect("runs");
     assert_eq!(
-        outcome.report.verdict("replay-rejection"),
+        outcome.report.verdict(Invariant::ReplayRejection),
         Some(Verdict::Violated)
     );
 }

@@ -10,6 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
 use sksim::checkers::INVARIANTS;
+use sksim::checkers::Invariant;
 use sksim::cli::{EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_OK, main_with};
 use sksim::config::{Action, Attacker, HOUR_US};
 use sksim::runner::{RunError, run_scenario};
@@ -26,7 +27,7 @@ const BUDGET: u64 = 10 * 60_000_000;
 const SEEDS: std::ops::Range<u64> = 0..12;
 
 /// What `allowed` allows in a run of `scenario`, from the facts of that run.
-fn allowed_in(scenario: &Scenario) -> BTreeSet<&'static str> {
+fn allowed_in(scenario: &Scenario) -> BTreeSet<Invariant> {
     let outcome = run_scenario(scenario, false).expect("runs");
     allowed(scenario, &outcome.report)
 }
@@ -635,17 +636,17 @@ fn violations_outside_the_allowances_are_detected() {
         let chatalot = draw(seed, &ImplementationSpec::Chatalot, BUDGET);
         let report = run_scenario(&chatalot, false).expect("runs").report;
         assert_eq!(report.trace_hash, run.trace_hash, "seed {seed}");
-        let own: BTreeSet<&str> = allowed(&chatalot, &report);
+        let own: BTreeSet<Invariant> = allowed(&chatalot, &report);
         let expected_unexpected: Vec<String> = run
             .violated
             .iter()
-            .filter(|name| !own.contains(name.as_str()))
+            .filter(|name| !own.iter().any(|i| i == &name.as_str()))
             .cloned()
             .collect();
         assert_eq!(run.unexpected, expected_unexpected, "seed {seed}");
         assert_eq!(
             run.allowed,
-            own.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>(),
+            own.iter().map(|n| n.name().to_owned()).collect::<Vec<_>>(),
             "seed {seed}"
         );
         let mut as_reference = chatalot.clone();
@@ -656,7 +657,7 @@ fn violations_outside_the_allowances_are_detected() {
         flagged.extend(
             run.violated
                 .iter()
-                .filter(|name| !reference_allows.contains(name.as_str()))
+                .filter(|name| !reference_allows.iter().any(|i| i == &name.as_str()))
                 .cloned(),
         );
     }
@@ -685,19 +686,25 @@ fn the_reference_allowances_follow_the_scenario() {
     assert!(allowed_in(&removal).is_empty(), "on-removal rotates");
     scenario.config.policy = "every-messages:100".parse().expect("valid");
     let removal = with(&scenario, "at = \"10m\"\naction = \"remove\"\nmember = 1");
-    assert_eq!(allowed_in(&removal), BTreeSet::from(["post-removal-secrecy"]));
+    assert_eq!(
+        allowed_in(&removal),
+        BTreeSet::from([Invariant::PostRemovalSecrecy])
+    );
     let mut malicious = scenario.clone();
     malicious.config.server = sksim::config::ServerBehaviour::Malicious;
     let added = with(
         &malicious,
         "at = \"10m\"\naction = \"attack\"\nkind = \"add-member\"\nby = \"server\"",
     );
-    assert_eq!(allowed_in(&added), BTreeSet::from(["server-blindness"]));
+    assert_eq!(allowed_in(&added), BTreeSet::from([Invariant::ServerBlindness]));
     let stolen = with(
         &scenario,
         "at = \"10m\"\naction = \"compromise\"\nmember = 2\nscope = \"signing-key\"",
     );
-    assert_eq!(allowed_in(&stolen), BTreeSet::from(["authenticity", "delivery"]));
+    assert_eq!(
+        allowed_in(&stolen),
+        BTreeSet::from([Invariant::Authenticity, Invariant::Delivery])
+    );
     let full = with(
         &scenario,
         "at = \"10m\"\naction = \"compromise\"\nmember = 2\nscope = \"full\"",
@@ -710,7 +717,7 @@ fn the_reference_allowances_follow_the_scenario() {
     unsigned.implementation = ImplementationSpec::Reference(SuiteId::Chatalot);
     assert_eq!(
         allowed_in(&unsigned),
-        BTreeSet::from(["authenticity", "delivery"])
+        BTreeSet::from([Invariant::Authenticity, Invariant::Delivery])
     );
     // An event whose member has left could do nothing: no scenario file can say it.
     let mut gone = with(&scenario, "at = \"5m\"\naction = \"leave\"\nmember = 2").to_toml();
@@ -728,11 +735,11 @@ fn the_reference_allowances_follow_the_scenario() {
             &format!("at = \"1m\"\naction = \"partition\"\nmembers = [1]\nuntil = \"{until}\""),
         );
         let report = run_scenario(&cut_off, false).expect("runs").report;
-        let lost = report.violated().contains(&"delivery");
+        let lost = report.violated().contains(&Invariant::Delivery);
         assert_eq!(
             allowed(&cut_off, &report),
             if lost {
-                BTreeSet::from(["delivery"])
+                BTreeSet::from([Invariant::Delivery])
             } else {
                 BTreeSet::new()
             },
@@ -744,7 +751,7 @@ fn the_reference_allowances_follow_the_scenario() {
     accord.implementation = ImplementationSpec::Accord;
     assert_eq!(
         allowed_in(&accord),
-        BTreeSet::from(["delivery", "replay-rejection"])
+        BTreeSet::from([Invariant::Delivery, Invariant::ReplayRejection])
     );
 }
 
@@ -976,13 +983,13 @@ fn delivery_allowed_exactly_where_lost(lossy: &Scenario, kept: &Scenario) {
         let outcome = run_scenario(scenario, false).expect("runs");
         let allowed = allowed(scenario, &outcome.report);
         assert_eq!(
-            allowed.contains("delivery"),
+            allowed.contains(&Invariant::Delivery),
             loses,
             "{}: {allowed:?}",
             scenario.name,
         );
         assert_eq!(
-            outcome.report.violated().contains(&"delivery"),
+            outcome.report.violated().contains(&Invariant::Delivery),
             loses,
             "{}",
             scenario.name
@@ -1057,7 +1064,7 @@ fn joins_while_offline_retire_a_key_in_flight_and_the_facts_say_so() {
     let scenario = load(std::path::Path::new(path)).expect("loads");
     let outcome = run_scenario(&scenario, false).expect("runs");
     assert!(
-        outcome.report.violated().contains(&"delivery"),
+        outcome.report.violated().contains(&Invariant::Delivery),
         "the message is lost"
     );
     let retired: Vec<&sksim::facts::Fact> = outcome
@@ -1068,7 +1075,7 @@ fn joins_while_offline_retire_a_key_in_flight_and_the_facts_say_so() {
         .collect();
     assert!(!retired.is_empty(), "{:?}", outcome.report.facts);
     assert!(
-        allowed(&scenario, &outcome.report).contains("delivery"),
+        allowed(&scenario, &outcome.report).contains(&Invariant::Delivery),
         "{retired:?}"
     );
 }

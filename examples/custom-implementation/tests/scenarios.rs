@@ -30,9 +30,11 @@ fn run_and_meet(file: &str) -> Report {
 }
 
 fn verdict(report: &Report, invariant: &str) -> Verdict {
+    let named = sksim::checkers::Invariant::named(invariant)
+        .unwrap_or_else(|| panic!("no invariant named {invariant}"));
     report
-        .verdict(invariant)
-        .unwrap_or_else(|| panic!("no invariant named {invariant}"))
+        .verdict(named)
+        .unwrap_or_else(|| panic!("no verdict on {invariant}"))
 }
 
 fn assert_verdicts(file: &str, report: &Report, invariants: &[&str], expected: Verdict) {

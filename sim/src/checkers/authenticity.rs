@@ -1,6 +1,14 @@
 //! `authenticity`: no honest member accepts, as coming from sender S, a message that S did not send.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "authenticity",
+    description: "no member accepts, as from S, a message S did not send",
+    class: FailureClass::Safety,
+    checker: || Box::<Authenticity>::default(),
+};
 
 /// Checks every accepted message against the ground truth.
 #[derive(Debug)]
@@ -8,7 +16,7 @@ pub struct Authenticity(Tally);
 
 impl Default for Authenticity {
     fn default() -> Self {
-        Authenticity(Tally::new("authenticity"))
+        Authenticity(Tally::new(Invariant::Authenticity))
     }
 }
 

@@ -5,7 +5,15 @@
 //! and the sender's cache size after every delivery, and reports an [`Observation::Unbounded`] when either
 //! exceeds its bound or the budget ran out (the operation was then abandoned).
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "bounded-state",
+    description: "skipped-key cache within its bound; no message costs more than the maximum forward jump",
+    class: FailureClass::Safety,
+    checker: || Box::<BoundedState>::default(),
+};
 
 /// Collects work and cache-bound violations.
 #[derive(Debug)]
@@ -13,7 +21,7 @@ pub struct BoundedState(Tally);
 
 impl Default for BoundedState {
     fn default() -> Self {
-        BoundedState(Tally::new("bounded-state"))
+        BoundedState(Tally::new(Invariant::BoundedState))
     }
 }
 

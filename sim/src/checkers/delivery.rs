@@ -1,7 +1,15 @@
 //! `delivery`: after the quiet phase, every honest member has decrypted every message sent while it was a member,
 //! unless the network lost every copy for good.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "delivery",
+    description: "after faults stop, every member decrypts every message sent while it was a member",
+    class: FailureClass::Liveness,
+    checker: || Box::<Delivery>::default(),
+};
 
 /// Collects the messages the engine found undelivered at the end.
 #[derive(Debug)]
@@ -9,7 +17,7 @@ pub struct Delivery(Tally);
 
 impl Default for Delivery {
     fn default() -> Self {
-        Delivery(Tally::new("delivery"))
+        Delivery(Tally::new(Invariant::Delivery))
     }
 }
 

@@ -6,7 +6,15 @@
 //! message's sender (`Implementation::export_sender`, the whole state unless the implementation keeps its state
 //! per sender); for every attack input, the whole state.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "failure-atomicity",
+    description: "a rejected input leaves the state unchanged; the next genuine message still decrypts",
+    class: FailureClass::Safety,
+    checker: || Box::<FailureAtomicity>::default(),
+};
 
 /// The `failure-atomicity` checker.
 #[derive(Debug)]
@@ -18,7 +26,7 @@ pub struct FailureAtomicity {
 impl Default for FailureAtomicity {
     fn default() -> Self {
         FailureAtomicity {
-            tally: Tally::new("failure-atomicity"),
+            tally: Tally::new(Invariant::FailureAtomicity),
             applies: false,
         }
     }

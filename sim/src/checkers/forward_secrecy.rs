@@ -4,8 +4,16 @@
 //! consumed yet — keys waiting in its skipped-key cache, envelopes still in flight — are allowed exposure, counted
 //! in the report's `exposures`, not violations.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
 use crate::config::CompromiseScope;
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "forward-secrecy",
+    description: "a compromise decrypts nothing the victim had already consumed (its skipped-key cache aside)",
+    class: FailureClass::Safety,
+    checker: || Box::<ForwardSecrecy>::default(),
+};
 
 /// The `forward-secrecy` checker.
 #[derive(Debug)]
@@ -17,7 +25,7 @@ pub struct ForwardSecrecy {
 impl Default for ForwardSecrecy {
     fn default() -> Self {
         ForwardSecrecy {
-            tally: Tally::new("forward-secrecy"),
+            tally: Tally::new(Invariant::ForwardSecrecy),
             applies: false,
         }
     }

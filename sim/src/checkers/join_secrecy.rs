@@ -3,7 +3,15 @@
 //! Once a newcomer has processed the distributions it was given, the engine clones its state and tries the clone
 //! on every envelope sent before it joined.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "join-secrecy",
+    description: "a member decrypts nothing sent before it joined",
+    class: FailureClass::Safety,
+    checker: || Box::<JoinSecrecy>::default(),
+};
 
 /// The `join-secrecy` checker.
 #[derive(Debug)]
@@ -15,7 +23,7 @@ pub struct JoinSecrecy {
 impl Default for JoinSecrecy {
     fn default() -> Self {
         JoinSecrecy {
-            tally: Tally::new("join-secrecy"),
+            tally: Tally::new(Invariant::JoinSecrecy),
             applies: false,
         }
     }

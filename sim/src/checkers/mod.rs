@@ -21,19 +21,138 @@ use crate::policy::Micros;
 /// Violations kept per invariant in a report (all are counted).
 pub const VIOLATIONS_KEPT_MAX: usize = 100;
 
-/// The stable names of the invariants, in the threat model's order.
-pub const INVARIANTS: [&str; 10] = [
-    "post-removal-secrecy",
-    "forward-secrecy",
-    "join-secrecy",
-    "server-blindness",
-    "authenticity",
-    "replay-rejection",
-    "failure-atomicity",
-    "bounded-state",
-    "no-crash",
-    "delivery",
-];
+/// What kind of failure breaking an invariant is: it decides the exit status of a run whose expectations an
+/// unexpected violation of it breaks (`cli`'s exit statuses).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum FailureClass {
+    /// A security property broke: a secret read, a forgery or replay accepted, state changed by a rejected input,
+    /// work or memory beyond the design's bound.
+    Safety,
+    /// The implementation panicked or its adapter died: a remote crash.
+    Crash,
+    /// Something that should have happened did not: a message never decrypted after faults stopped.
+    Liveness,
+}
+
+/// One invariant's definition, kept in its checker's file: the checker file and one [`Invariant`] entry are all an
+/// invariant takes.
+#[derive(Debug)]
+pub struct Definition {
+    /// The stable name (scenario files, reports, `--invariant`).
+    pub name: &'static str,
+    /// What it says, in one line (`sksim list`).
+    pub description: &'static str,
+    /// What kind of failure breaking it is.
+    pub class: FailureClass,
+    /// A fresh checker for one run.
+    checker: fn() -> Box<dyn Checker>,
+}
+
+/// The invariants of the threat model (`docs/threat-model.md`), in its order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Invariant {
+    /// `post-removal-secrecy`.
+    PostRemovalSecrecy,
+    /// `forward-secrecy`.
+    ForwardSecrecy,
+    /// `join-secrecy`.
+    JoinSecrecy,
+    /// `server-blindness`.
+    ServerBlindness,
+    /// `authenticity`.
+    Authenticity,
+    /// `replay-rejection`.
+    ReplayRejection,
+    /// `failure-atomicity`.
+    FailureAtomicity,
+    /// `bounded-state`.
+    BoundedState,
+    /// `no-crash`.
+    NoCrash,
+    /// `delivery`.
+    Delivery,
+}
+
+impl Invariant {
+    /// Every invariant, in the threat model's order (the order of reports and tables).
+    pub const ALL: [Invariant; 10] = [
+        Invariant::PostRemovalSecrecy,
+        Invariant::ForwardSecrecy,
+        Invariant::JoinSecrecy,
+        Invariant::ServerBlindness,
+        Invariant::Authenticity,
+        Invariant::ReplayRejection,
+        Invariant::FailureAtomicity,
+        Invariant::BoundedState,
+        Invariant::NoCrash,
+        Invariant::Delivery,
+    ];
+
+    /// Its definition, from its checker's file.
+    pub const fn definition(self) -> &'static Definition {
+        match self {
+            Invariant::PostRemovalSecrecy => &post_removal_secrecy::DEFINITION,
+            Invariant::ForwardSecrecy => &forward_secrecy::DEFINITION,
+            Invariant::JoinSecrecy => &join_secrecy::DEFINITION,
+            Invariant::ServerBlindness => &server_blindness::DEFINITION,
+            Invariant::Authenticity => &authenticity::DEFINITION,
+            Invariant::ReplayRejection => &replay_rejection::DEFINITION,
+            Invariant::FailureAtomicity => &failure_atomicity::DEFINITION,
+            Invariant::BoundedState => &bounded_state::DEFINITION,
+            Invariant::NoCrash => &no_crash::DEFINITION,
+            Invariant::Delivery => &delivery::DEFINITION,
+        }
+    }
+
+    /// The stable name, e.g. `post-removal-secrecy`.
+    pub const fn name(self) -> &'static str {
+        self.definition().name
+    }
+
+    /// What it says, in one line.
+    pub const fn description(self) -> &'static str {
+        self.definition().description
+    }
+
+    /// What kind of failure breaking it is.
+    pub const fn class(self) -> FailureClass {
+        self.definition().class
+    }
+
+    /// The invariant named `name` exactly, if any.
+    pub fn named(name: &str) -> Option<Invariant> {
+        Invariant::ALL.into_iter().find(|i| i.name() == name)
+    }
+}
+
+impl core::fmt::Display for Invariant {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl Serialize for Invariant {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
+impl PartialEq<&str> for Invariant {
+    fn eq(&self, other: &&str) -> bool {
+        self.name() == *other
+    }
+}
+
+/// The stable names of the invariants, in the threat model's order (the names of [`Invariant::ALL`]).
+pub const INVARIANTS: [&str; 10] = {
+    let mut names = [""; 10];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = Invariant::ALL[i].name();
+        i += 1;
+    }
+    names
+};
 
 /// Where in a run something happened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -213,8 +332,8 @@ pub struct Violation {
 /// What one checker found.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct InvariantReport {
-    /// The invariant's stable name.
-    pub invariant: &'static str,
+    /// The invariant.
+    pub invariant: Invariant,
     /// The verdict.
     pub verdict: Verdict,
     /// Why it does not apply, when so.
@@ -229,14 +348,14 @@ pub struct InvariantReport {
 /// Collects violations for one invariant.
 #[derive(Debug)]
 pub struct Tally {
-    invariant: &'static str,
+    invariant: Invariant,
     total: u64,
     kept: Vec<Violation>,
 }
 
 impl Tally {
     /// An empty tally for `invariant`.
-    pub fn new(invariant: &'static str) -> Self {
+    pub fn new(invariant: Invariant) -> Self {
         Tally {
             invariant,
             total: 0,
@@ -286,18 +405,7 @@ pub struct Checkers(Vec<Box<dyn Checker>>);
 
 impl Default for Checkers {
     fn default() -> Self {
-        Checkers(vec![
-            Box::new(post_removal_secrecy::PostRemovalSecrecy::default()),
-            Box::new(forward_secrecy::ForwardSecrecy::default()),
-            Box::new(join_secrecy::JoinSecrecy::default()),
-            Box::new(server_blindness::ServerBlindness::default()),
-            Box::new(authenticity::Authenticity::default()),
-            Box::new(replay_rejection::ReplayRejection::default()),
-            Box::new(failure_atomicity::FailureAtomicity::default()),
-            Box::new(bounded_state::BoundedState::default()),
-            Box::new(no_crash::NoCrash::default()),
-            Box::new(delivery::Delivery::default()),
-        ])
+        Checkers(Invariant::ALL.map(|i| (i.definition().checker)()).into())
     }
 }
 
@@ -312,9 +420,9 @@ impl Checkers {
     /// Every invariant's report, in the threat model's order.
     pub fn finish(self) -> Vec<InvariantReport> {
         let reports: Vec<InvariantReport> = self.0.into_iter().map(Checker::finish).collect();
-        debug_assert!(
-            reports.iter().map(|r| r.invariant).eq(INVARIANTS),
-            "one checker per invariant, in order"
+        assert!(
+            reports.iter().map(|r| r.invariant).eq(Invariant::ALL),
+            "one checker per invariant, in order: each checker's tally names its own invariant"
         );
         reports
     }

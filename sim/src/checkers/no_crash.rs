@@ -1,7 +1,15 @@
 //! `no-crash`: the implementation never panics or aborts, whatever it is fed; an external adapter never exits,
 //! closes its output or stops answering.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "no-crash",
+    description: "the implementation never panics, whatever it is fed",
+    class: FailureClass::Crash,
+    checker: || Box::<NoCrash>::default(),
+};
 
 /// Records every caught panic.
 #[derive(Debug)]
@@ -9,7 +17,7 @@ pub struct NoCrash(Tally);
 
 impl Default for NoCrash {
     fn default() -> Self {
-        NoCrash(Tally::new("no-crash"))
+        NoCrash(Tally::new(Invariant::NoCrash))
     }
 }
 

@@ -6,7 +6,15 @@
 //! wrote before then is not covered (the engine counts it as `departed_reads_before_sender_knew`) and never
 //! reaches this checker.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "post-removal-secrecy",
+    description: "a removed member decrypts nothing sent after its sender processed the removal",
+    class: FailureClass::Safety,
+    checker: || Box::<PostRemovalSecrecy>::default(),
+};
 
 /// Counts messages the adversary read with a departed member's state.
 #[derive(Debug)]
@@ -18,7 +26,7 @@ pub struct PostRemovalSecrecy {
 impl Default for PostRemovalSecrecy {
     fn default() -> Self {
         PostRemovalSecrecy {
-            tally: Tally::new("post-removal-secrecy"),
+            tally: Tally::new(Invariant::PostRemovalSecrecy),
             departures: 0,
         }
     }

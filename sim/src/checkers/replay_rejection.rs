@@ -3,7 +3,15 @@
 //! Messages are identified by their ground truth (sender, message), which is the same thing as (sender, key id,
 //! iteration) for every implementation that encrypts each message under its own iteration.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "replay-rejection",
+    description: "no member accepts the same (sender, key id, iteration) twice",
+    class: FailureClass::Safety,
+    checker: || Box::<ReplayRejection>::default(),
+};
 
 /// Flags a genuine message accepted a second time by the same member.
 #[derive(Debug)]
@@ -11,7 +19,7 @@ pub struct ReplayRejection(Tally);
 
 impl Default for ReplayRejection {
     fn default() -> Self {
-        ReplayRejection(Tally::new("replay-rejection"))
+        ReplayRejection(Tally::new(Invariant::ReplayRejection))
     }
 }
 

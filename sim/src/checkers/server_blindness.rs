@@ -4,7 +4,15 @@
 //! pairwise channel shows it only ciphertext — and tries every envelope it relays. A chain key it learns shows as
 //! a message it decrypts.
 
-use super::{Checker, InvariantReport, Observation, Tally};
+use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
+
+/// The invariant this file checks.
+pub(super) const DEFINITION: Definition = Definition {
+    name: "server-blindness",
+    description: "a curious or malicious server decrypts nothing and learns no chain key",
+    class: FailureClass::Safety,
+    checker: || Box::<ServerBlindness>::default(),
+};
 
 /// The `server-blindness` checker.
 #[derive(Debug)]
@@ -16,7 +24,7 @@ pub struct ServerBlindness {
 impl Default for ServerBlindness {
     fn default() -> Self {
         ServerBlindness {
-            tally: Tally::new("server-blindness"),
+            tally: Tally::new(Invariant::ServerBlindness),
             applies: false,
         }
     }
