@@ -1246,30 +1246,20 @@ fn check(given: &[PathBuf], out: &mut dyn Write, err: &mut dyn Write) -> Result<
     Ok(status)
 }
 
-/// Implementations `--impl` and scenario files accept, with one line each.
-pub const IMPLEMENTATIONS: [(&str, &str); 6] = [
-    (
-        "reference",
-        "the senderkeys state machine (libsignal's limits, every check before any state change); suite hardened",
-    ),
-    ("reference/<suite>", "the same, speaking another suite"),
-    (
-        "accord",
-        "model of Accord's design: signs iv‖ct only, one state per sender, pairwise distribution",
-    ),
-    (
-        "chatalot",
-        "model of Chatalot: keys on the server in plaintext, iteration-0 records for newcomers, plaintext fallback, unsigned",
-    ),
-    (
-        "p2p",
-        "model of the peer-to-peer sketch: advances before verifying, no skip bound, forwards keys",
-    ),
-    (
+/// Implementations, with one line each: the built-ins from their registry, the reference's other suites, and
+/// external adapters.
+pub fn implementations() -> Vec<(&'static str, &'static str)> {
+    let mut list: Vec<(&str, &str)> = crate::implementations::registry::BUILT_INS
+        .iter()
+        .map(|b| (b.name, b.description))
+        .collect();
+    list.insert(1, ("reference/<suite>", "the same, speaking another suite"));
+    list.push((
         "external:COMMAND",
         "your own implementation: an adapter program speaking docs/external-protocol.md, e.g. 'external:python3 my_adapter.py'",
-    ),
-];
+    ));
+    list
+}
 
 /// Suites, with one line each.
 pub const SUITES: [(&str, &str); 5] = [
@@ -1340,12 +1330,13 @@ pub const ATTACKS: [(&str, &str); 9] = [
 
 fn list(out: &mut dyn Write) -> Result<u8, Failure> {
     let invariants = crate::checkers::Invariant::ALL.map(|i| (i.name(), i.description()));
+    let implementations = implementations();
     debug_assert_eq!(
         ATTACKS.map(|(n, _)| n),
         crate::attacks::AttackKind::ALL.map(|k| k.name())
     );
     let sections: [(&str, &[(&str, &str)]); 5] = [
-        ("implementations (--impl, `implementation`)", &IMPLEMENTATIONS),
+        ("implementations (--impl, `implementation`)", &implementations),
         ("suites (`suite`, reference/<suite>)", &SUITES),
         ("policies (--policy, `policy`; combine with +)", &POLICIES),
         ("attacks (`kind` of an attack event)", &ATTACKS),

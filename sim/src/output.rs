@@ -17,7 +17,7 @@ use crate::implementation::AdapterReport;
 use crate::performance::Performance;
 use crate::policy::{Micros, format_duration};
 use crate::runner::Outcome;
-use crate::scenario::{ImplementationSpec, Scenario};
+use crate::scenario::Scenario;
 
 /// Invariant names joined with `, ` (e.g. `authenticity, delivery`).
 pub fn names(invariants: &[crate::checkers::Invariant]) -> String {
@@ -142,17 +142,6 @@ pub struct Metrics {
     pub events: u64,
 }
 
-/// The suite an implementation speaks.
-pub fn suite_of(implementation: &ImplementationSpec) -> String {
-    match implementation {
-        ImplementationSpec::Reference(suite) => suite.to_string(),
-        ImplementationSpec::Accord => "accord".to_owned(),
-        ImplementationSpec::Chatalot => "chatalot".to_owned(),
-        ImplementationSpec::P2p => "p2p".to_owned(),
-        ImplementationSpec::External(_) => "external".to_owned(),
-    }
-}
-
 /// A span of virtual time for people: seconds with one decimal, or milliseconds below a second.
 pub fn span(us: Micros) -> String {
     if us < 1_000_000 {
@@ -240,7 +229,7 @@ impl JsonReport {
             scenario: scenario.name.clone(),
             seed: report.seed,
             implementation: report.implementation.clone(),
-            suite: suite_of(&scenario.implementation),
+            suite: scenario.implementation.suite_name().to_owned(),
             policy: report.policy.clone(),
             trace_hash: report.trace_hash.clone(),
             expectations_met: outcome.expectations_met(),

@@ -155,6 +155,7 @@ use crate::config::{
 use crate::external::ExternalFactory;
 use crate::ground_truth::PLAINTEXT_HEADER_BYTES;
 use crate::implementation::ImplementationFactory;
+use crate::implementations::registry::{self, BuiltIn};
 use crate::implementations::{accord, chatalot, p2p, reference};
 use crate::network::PPM;
 use crate::policy::{Micros, Policy, format_duration, parse_duration};
@@ -255,7 +256,14 @@ const BEHAVIOURS: [(&str, ServerBehaviour); 3] = [
 ];
 
 /// Implementation names, as `implementation` accepts them before any `/` or `:`.
-const IMPLEMENTATION_NAMES: [&str; 5] = ["reference", "accord", "chatalot", "p2p", "external"];
+/// Every implementation name `parse` knows: the built-ins', and `external`.
+const IMPLEMENTATION_NAMES: [&str; 5] = [
+    registry::BUILT_INS[0].name,
+    registry::BUILT_INS[1].name,
+    registry::BUILT_INS[2].name,
+    registry::BUILT_INS[3].name,
+    "external",
+];
 
 /// A parsed scenario file: everything a run needs, and what it is expected to show.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -314,6 +322,41 @@ pub enum ImplementationSpec {
 }
 
 impl ImplementationSpec {
+    /// The built-in implementation this names (`None` for an external one).
+    pub fn built_in(&self) -> Option<&'static BuiltIn> {
+        match self {
+            ImplementationSpec::Reference(_) => Some(&registry::REFERENCE),
+            ImplementationSpec::Accord => Some(&registry::ACCORD),
+            ImplementationSpec::Chatalot => Some(&registry::CHATALOT),
+            ImplementationSpec::P2p => Some(&registry::P2P),
+            ImplementationSpec::External(_) => None,
+        }
+    }
+
+    /// The suite it speaks, as reports name it (`external` for an external implementation).
+    pub fn suite_name(&self) -> &'static str {
+        match (self, self.built_in()) {
+            (ImplementationSpec::Reference(suite), _) => suite.name(),
+            (
+                _,
+                Some(BuiltIn {
+                    suite: Some(suite), ..
+                }),
+            ) => suite.name(),
+            _ => "external",
+        }
+    }
+
+    /// Whether it signs every message (so a stolen signing key forges, and an insider's own key does not). An
+    /// external implementation is assumed to sign, which allows the least for insiders.
+    pub fn signs(&self) -> bool {
+        match (self, self.built_in()) {
+            (ImplementationSpec::Reference(suite), Some(built_in)) => built_in.signs_with(*suite),
+            (_, Some(built_in)) => built_in.suite.is_some_and(|suite| built_in.signs_with(suite)),
+            (_, None) => true,
+        }
+    }
+
     /// Parses an implementation name: `reference` (suite `hardened`), `reference/<suite>` (the form reports
     /// use), `accord`, `chatalot`, `p2p` or `external:<command line>`.
     ///

@@ -85,6 +85,7 @@ use crate::config::{
     Action, Attacker, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig,
 };
 use crate::facts::{Fact, Facts};
+use crate::implementations::registry::BuiltIn;
 use crate::network::NetworkConfig;
 use crate::policy::{Micros, Policy, format_duration};
 use crate::report::Report;
@@ -603,9 +604,6 @@ struct Happened {
     full_compromise_after_departure: bool,
     /// A full compromise after a join.
     full_compromise_after_join: bool,
-    /// Messages lost because their receiver had dropped their key while still holding at least the reference's
-    /// documented number of the sender's keys ([`senderkeys::consts::SENDER_STATES_MAX`]).
-    lost_to_retention_bound: u64,
 }
 
 impl Happened {
@@ -656,66 +654,7 @@ impl Happened {
             full_compromise_after_stale_distribution: facts.after(stale, full),
             full_compromise_after_departure: facts.after(departure, full),
             full_compromise_after_join: facts.after(join, full),
-            lost_to_retention_bound: facts
-                .iter()
-                .filter(|f| {
-                    matches!(f, Fact::LostToRetiredKey { retained, .. }
-                        if *retained >= senderkeys::consts::SENDER_STATES_MAX)
-                })
-                .count() as u64,
         }
-    }
-}
-
-/// Whether the implementation signs every message (so a stolen signing key forges, and an insider's own key does
-/// not).
-fn signs_messages(implementation: &ImplementationSpec) -> bool {
-    match implementation {
-        ImplementationSpec::Reference(suite) => suite.is_signed(),
-        // Accord signs nonce ‖ ciphertext (its §7), the peer-to-peer sketch the ciphertext (its Step 4).
-        ImplementationSpec::Accord | ImplementationSpec::P2p => true,
-        // Chatalot's messages are unsigned ("Tradeoffs"; threat model weakness 4).
-        ImplementationSpec::Chatalot => false,
-        // Unknown: assume signed, which allows the least for insiders.
-        ImplementationSpec::External(_) => true,
-    }
-}
-
-/// The models' design flaws, as docs/verdicts.md documents them (the table's VIOLATED cells and "Why each violation
-/// happens"). They are not tied to one feature of the targeted scenario — e.g. Chatalot shows any undecryptable
-/// payload as text (authenticity) whatever made it undecryptable — so they are allowed in any run.
-fn documented(implementation: &ImplementationSpec) -> &'static [Invariant] {
-    match implementation {
-        // Accord: a distribution replaces the single state per sender, so a stale one rewinds the chain
-        // (replay-rejection, weakness 14); one state per sender loses messages in flight across a rotation
-        // (delivery, weakness 10).
-        ImplementationSpec::Accord => &[Invariant::ReplayRejection, Invariant::Delivery],
-        // Chatalot: newcomers get keys at iteration 0 (join-secrecy, weakness 2); plaintext distributions on
-        // the server (server-blindness, weakness 1); plaintext fallback and no signatures (authenticity,
-        // weaknesses 3 and 4); distributions replace state unchecked (replay-rejection); state advanced before
-        // decryption is checked (failure-atomicity, weakness 5); no forward-jump bound (bounded-state,
-        // weakness 6); departures wipe receiver states and burnt chains lose messages (delivery, 5 and 10).
-        ImplementationSpec::Chatalot => &[
-            Invariant::JoinSecrecy,
-            Invariant::ServerBlindness,
-            Invariant::Authenticity,
-            Invariant::ReplayRejection,
-            Invariant::FailureAtomicity,
-            Invariant::BoundedState,
-            Invariant::Delivery,
-        ],
-        // The peer-to-peer sketch: forwarded keys believed for whoever they name and whole sender keys
-        // (signing key included) in distributions (authenticity, weakness 7); distributions replace state
-        // (replay-rejection); fast-forward before the signature check (failure-atomicity, weakness 5); no bound
-        // on the fast-forward (bounded-state, weakness 6); no skipped-key cache (delivery).
-        ImplementationSpec::P2p => &[
-            Invariant::Authenticity,
-            Invariant::ReplayRejection,
-            Invariant::FailureAtomicity,
-            Invariant::BoundedState,
-            Invariant::Delivery,
-        ],
-        ImplementationSpec::Reference(_) | ImplementationSpec::External(_) => &[],
     }
 }
 
@@ -725,8 +664,13 @@ fn documented(implementation: &ImplementationSpec) -> &'static [Invariant] {
 pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
     let mut allowed = BTreeSet::new();
     let effects = Happened::of(&report.facts);
-    let signed = signs_messages(&scenario.implementation);
-    allowed.extend(documented(&scenario.implementation));
+    let signed = scenario.implementation.signs();
+    // The models' design flaws, as docs/verdicts.md documents them (the table's VIOLATED cells and "Why each
+    // violation happens"; the reasons are next to each entry of the registry). They are not tied to one feature of
+    // the targeted scenario — e.g. Chatalot shows any undecryptable payload as text (authenticity) whatever made
+    // it undecryptable — so they are allowed in any run.
+    let built_in = scenario.implementation.built_in();
+    allowed.extend(built_in.map_or(&[][..], |b| b.documented));
     // The peer-to-peer sketch again (docs/verdicts.md, p2p, last item): forwarded keys are the forwarders'
     // receiver copies, which lag behind messages still in flight, so a newcomer can read a message sent just
     // before it joined (`join-secrecy`, weakness 2 in another form). Only when someone joins.
@@ -779,7 +723,7 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
         allowed.insert(Invariant::PostRemovalSecrecy);
     }
     // The reference keeps at most `SENDER_STATES_MAX` (5) receiver states per sender, libsignal's limit
-    // (core/src/consts.rs; README "The reference state machine"): when one sender makes more keys than that while
+    // (core/src/consts.rs; README "The reference state machine"; the registry's `sender_states_max`): when one sender makes more keys than that while
     // earlier ones are still in flight — a partitioned sender's whole backlog leaves at once, a returning member
     // rotates once per membership change it missed, a burst of rotations falls within one latency window, or an
     // insider forwards fake keys that receivers install as its own — a receiver retires a key before the messages
@@ -787,18 +731,27 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
     // facts explain every lost message this way: each is under a key its receiver dropped while holding the
     // documented number of the sender's keys (dropping one while holding fewer, or losing a message otherwise,
     // would be a bug).
+    if lost_only_at_the_bound(built_in, report) {
+        allowed.insert(Invariant::Delivery);
+    }
+    allowed
+}
+
+/// Whether the run lost messages and every one of them is under a key its receiver dropped while holding the
+/// design's documented number of keys of that sender (`sender_states_max` in the registry).
+fn lost_only_at_the_bound(built_in: Option<&BuiltIn>, report: &Report) -> bool {
     let lost = report
         .invariants
         .iter()
         .find(|r| r.invariant == Invariant::Delivery)
         .map_or(0, |r| r.violations_total);
-    if matches!(scenario.implementation, ImplementationSpec::Reference(_))
-        && lost > 0
-        && effects.lost_to_retention_bound >= lost
-    {
-        allowed.insert(Invariant::Delivery);
-    }
-    allowed
+    let bound = built_in.and_then(|b| b.sender_states_max);
+    let lost_at_bound = report
+        .facts
+        .iter()
+        .filter(|f| matches!(f, Fact::LostToRetiredKey { retained, .. } if bound.is_some_and(|max| *retained >= max)))
+        .count() as u64;
+    lost > 0 && lost_at_bound >= lost
 }
 
 // ---- drawing ----

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use expect_test::expect;
 use sksim::cli::{
-    ATTACKS, EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_OK, IMPLEMENTATIONS, POLICIES, SUITES, main_with,
+    ATTACKS, EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_OK, POLICIES, SUITES, implementations, main_with,
 };
 
 /// Runs `sksim ARGS`; returns (status, stdout, stderr).
@@ -544,7 +544,7 @@ fn list_names_exactly_what_the_parsers_accept() {
         let line = format!("{:<20}  {}", invariant.name(), invariant.description());
         assert!(out.contains(&line), "`sksim list` describes {invariant}: {out}");
     }
-    for (name, _) in IMPLEMENTATIONS {
+    for (name, _) in implementations() {
         assert!(out.contains(name), "`sksim list` names {name}: {out}");
         let name = name.replace("<suite>", "signal");
         sksim::scenario::ImplementationSpec::parse(&name).expect("listed implementations parse");

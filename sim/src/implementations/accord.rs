@@ -407,7 +407,7 @@ impl ImplementationFactory for Accord {
 
     /// §2.3: sender keys travel only over pairwise Double Ratchet DMs.
     fn transport(&self) -> Transport {
-        Transport::Pairwise
+        super::registry::ACCORD.transport
     }
 
     /// §3.3 / §7.1: the skipped-key cache is pruned to `MAX_SKIP` keys.

@@ -92,7 +92,7 @@ impl ImplementationFactory for Chatalot {
 
     /// "Key Distribution": distributions are uploaded to the server, stored, broadcast, and fetched as stored.
     fn transport(&self) -> Transport {
-        Transport::ServerPlaintext
+        super::registry::CHATALOT.transport
     }
 
     /// "Out-of-Order Messages": "A maximum of 2000 skipped keys are cached per sender".

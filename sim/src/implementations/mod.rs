@@ -9,6 +9,7 @@ pub mod accord;
 pub mod chatalot;
 pub mod p2p;
 pub mod reference;
+pub mod registry;
 #[cfg(test)]
 pub(crate) mod test_support;
 

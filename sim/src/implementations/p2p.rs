@@ -256,7 +256,7 @@ impl ImplementationFactory for P2p {
 
     /// Step 3: members forward the keys they hold of others to newcomers.
     fn transport(&self) -> Transport {
-        Transport::Forwarded
+        super::registry::P2P.transport
     }
 
     /// Step 5 burns intermediate keys: the design caches none.
