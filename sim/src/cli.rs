@@ -406,7 +406,7 @@ struct RunRequest {
 
 /// `--adapter-timeout`: a duration from 1 ms to [`ADAPTER_TIMEOUT_MAX`].
 fn parse_adapter_timeout(text: &str) -> Result<std::time::Duration, String> {
-    let us = crate::policy::parse_duration(text).map_err(|e| e.to_string())?;
+    let us = crate::time::parse_duration(text).map_err(|e| e.to_string())?;
     let timeout = std::time::Duration::from_micros(us);
     if timeout < std::time::Duration::from_millis(1) || timeout > ADAPTER_TIMEOUT_MAX {
         return Err(format!(
@@ -1024,7 +1024,7 @@ fn shrink_command(
             s.config.members,
             s.config.actions.len(),
             s.config.messages_per_member_per_hour,
-            crate::policy::format_duration(s.config.duration)
+            crate::time::format_duration(s.config.duration)
         ));
         spinner.tick();
     };
@@ -1136,7 +1136,7 @@ struct SweepCommand {
 }
 
 fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let budget_us = crate::policy::parse_duration(&command.budget)
+    let budget_us = crate::time::parse_duration(&command.budget)
         .map_err(|e| Failure::BadInput(format!("--budget: {e}")))?;
     let request = crate::sweep::SweepRequest {
         seeds: command.seeds.clone(),

@@ -100,6 +100,7 @@ use crate::policy::Policy;
 use crate::report::Report;
 use crate::runner::{Overrides, RunError, run_scenario};
 use crate::scenario::Scenario;
+use crate::time::as_seconds as seconds;
 
 /// Most seeds one comparison runs (per policy and implementation).
 pub const SEEDS_MAX: u64 = 1_000_000;
@@ -240,11 +241,6 @@ pub struct InvariantCount {
     pub violated: u64,
     /// Runs to which it did not apply.
     pub not_applicable: u64,
-}
-
-/// Microseconds to seconds.
-fn seconds(us: u64) -> f64 {
-    us as f64 / 1e6
 }
 
 /// The samples of one run. `end_us` is the end of the run (duration + quiet).

@@ -4,10 +4,8 @@
 use senderkeys::GroupId;
 
 use crate::network::NetworkConfig;
-use crate::policy::{Micros, Policy};
-
-/// One hour of virtual time.
-pub const HOUR_US: Micros = 3_600_000_000;
+use crate::policy::Policy;
+use crate::time::{HOUR_US, Micros};
 
 /// At most this many members, initial plus joiners, in one run.
 pub const MEMBERS_MAX: usize = 100_000;
@@ -407,7 +405,7 @@ impl Script {
 
     /// The member exists and is still in the group.
     fn present(&self, e: &Checked<'_>, member: usize, key: &'static str) -> Result<(), ScriptError> {
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         let exists = self.members.len();
         if member >= exists {
             return e.fail(
@@ -443,7 +441,7 @@ impl Script {
     }
 
     fn offline(&mut self, e: &Checked<'_>, member: usize, until: Micros) -> Result<(), ScriptError> {
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         self.present(e, member, "member")?;
         let m = self.member(member);
         if let Some(back) = e.offline_until(m) {
@@ -477,7 +475,7 @@ impl Script {
     }
 
     fn online(&mut self, e: &Checked<'_>, member: usize) -> Result<(), ScriptError> {
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         self.present(e, member, "member")?;
         let m = self.member(member);
         if e.offline_until(m).is_some() {
@@ -517,7 +515,7 @@ impl Script {
     }
 
     fn partition(&mut self, e: &Checked<'_>, cut: &[usize], until: Micros) -> Result<(), ScriptError> {
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         for &member in cut {
             self.present(e, member, "members")?;
             let m = self.member(member);
@@ -549,7 +547,7 @@ impl Script {
         target: usize,
     ) -> Result<(), ScriptError> {
         use crate::attacks::AttackKind;
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         let exists = self.members.len();
         if target >= exists && kind != AttackKind::AddMember {
             return e.fail(

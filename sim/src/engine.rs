@@ -23,9 +23,9 @@ use crate::config::{Action, MEMBERS_MAX, SimConfig};
 use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
 use crate::implementation::{Implementation, ImplementationFactory, IncidentKind};
 use crate::network::Network;
-use crate::policy::Micros;
 use crate::report::{Counts, Report};
 use crate::rng::{Stream, stream};
+use crate::time::Micros;
 use crate::trace::Trace;
 
 /// Why a run could not start.

@@ -80,10 +80,11 @@ use crate::attacks::AttackKind;
 use crate::checkers::{INVARIANTS, InvariantReport, Verdict};
 use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use crate::network::NetworkConfig;
-use crate::policy::{Micros, Policy, format_duration};
+use crate::policy::Policy;
 use crate::runner::{RunError, run_scenario};
 use crate::scenario::{self, Expectations, ImplementationSpec, Scenario};
 use crate::sweep;
+use crate::time::{Micros, format_duration};
 
 /// The adapter protocol from both ends, on untrusted bytes: each line of `data` is served as a request by sksim's
 /// own adapter ([`crate::external::serve`], with the `reference/hardened` implementation behind it, so a line

@@ -37,6 +37,7 @@ pub mod runner;
 pub mod scenario;
 pub mod shrink;
 pub mod sweep;
+pub mod time;
 pub mod trace;
 
 pub use checkers::Verdict;

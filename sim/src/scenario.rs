@@ -150,15 +150,16 @@ use toml::de::{DeInteger, DeTable, DeValue};
 use crate::attacks::AttackKind;
 use crate::checkers::{INVARIANTS, InvariantReport, Verdict};
 use crate::config::{
-    Action, Attacker, CompromiseScope, HOUR_US, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
+    Action, Attacker, CompromiseScope, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
 };
 use crate::external::ExternalFactory;
 use crate::ground_truth::PLAINTEXT_HEADER_BYTES;
 use crate::implementation::ImplementationFactory;
 use crate::implementations::{accord, chatalot, p2p, reference};
 use crate::network::PPM;
-use crate::policy::{Micros, Policy, format_duration, parse_duration};
+use crate::policy::Policy;
 use crate::report::Report;
+use crate::time::{HOUR_US, Micros, format_duration, parse_duration};
 
 /// Largest scenario file accepted, in bytes (1 MiB); larger input is rejected before any parsing.
 pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
@@ -516,7 +517,7 @@ fn outcome(report: &InvariantReport) -> String {
             match report.violations.first() {
                 Some(first) => format!(
                     "but it is violated ({count}; the first at {}: {})",
-                    crate::output::clock(first.time_us),
+                    crate::time::format_clock(first.time_us),
                     first.reason
                 ),
                 None => format!("but it is violated ({count})"),

@@ -74,13 +74,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::attacks::AttackKind;
 use crate::checkers::{INVARIANTS, Verdict};
-use crate::config::{
-    Action, Attacker, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig,
-};
+use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use crate::network::NetworkConfig;
-use crate::policy::{Micros, Policy, format_duration};
+use crate::policy::Policy;
 use crate::runner::{RunError, run_scenario};
 use crate::scenario::{DURATION_MAX, Expectations, ImplementationSpec, Scenario};
+use crate::time::{HOUR_US, Micros, format_duration};
 
 /// The ChaCha20 stream number [`draw`] reads: `"SWEEP"` in ASCII. The engine's streams have a subsystem number
 /// (1 to 5) in the top byte; this one has 0 there, so it never coincides with any of them.

@@ -6,7 +6,7 @@ use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
 use sksim::checkers::{INVARIANTS, Verdict};
 use sksim::config::{
-    Action, Attacker, CompromiseScope, HOUR_US, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
+    Action, Attacker, CompromiseScope, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
 };
 use sksim::engine::run;
 use sksim::network::NetworkConfig;
@@ -16,6 +16,7 @@ use sksim::scenario::{
     MESSAGES_PER_MEMBER_PER_HOUR_MAX, SCENARIO_BYTES_MAX, SEND_COUNT_MAX, Scenario, ScenarioError, load,
     parse,
 };
+use sksim::time::HOUR_US;
 
 const MINUTE_US: u64 = 60_000_000;
 

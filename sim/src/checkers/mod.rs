@@ -16,7 +16,7 @@ mod server_blindness;
 
 use serde::Serialize;
 
-use crate::policy::Micros;
+use crate::time::Micros;
 
 /// Violations kept per invariant in a report (all are counted).
 pub const VIOLATIONS_KEPT_MAX: usize = 100;

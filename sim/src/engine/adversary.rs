@@ -12,7 +12,7 @@ use crate::checkers::Observation;
 use crate::config::{Attacker, CompromiseScope, WORK_BUDGET_STEPS};
 use crate::ground_truth;
 use crate::implementation::{Implementation, WorkBudget};
-use crate::policy::Micros;
+use crate::time::Micros;
 
 /// Whose state a clone is.
 #[derive(Clone, Copy, Debug)]
