@@ -36,6 +36,7 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod shrink;
+pub mod suggest;
 pub mod sweep;
 pub mod time;
 pub mod trace;

@@ -159,6 +159,7 @@ use crate::implementations::{accord, chatalot, p2p, reference};
 use crate::network::PPM;
 use crate::policy::Policy;
 use crate::report::Report;
+use crate::suggest::nearest as suggest;
 use crate::time::{HOUR_US, Micros, format_duration, parse_duration};
 
 /// Largest scenario file accepted, in bytes (1 MiB); larger input is rejected before any parsing.
@@ -181,9 +182,6 @@ pub const LATENCY_MAX: Micros = HOUR_US;
 
 /// Most characters of a value (or key) an error message echoes; longer text is cut and followed by `…`.
 pub const ECHO_CHARS_MAX: usize = 64;
-
-/// Smallest Jaro–Winkler similarity at which an unknown name gets a "did you mean" suggestion.
-const SIMILARITY_MIN: f64 = 0.8;
 
 /// What a duration must look like, as error messages say it.
 const DURATION_EXPECTED: &str = "a duration like `90s`, `10m` or `24h`";
@@ -646,22 +644,6 @@ fn echo(text: &str) -> String {
         Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
         None => text.to_owned(),
     }
-}
-
-/// The candidate nearest to `given`, if it is close enough.
-fn suggest<'c>(given: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    if given.chars().count() > ECHO_CHARS_MAX {
-        return None;
-    }
-    let given = given.to_lowercase();
-    let mut best: Option<(f64, &'c str)> = None;
-    for &candidate in candidates {
-        let score = strsim::jaro_winkler(&given, candidate);
-        if score >= SIMILARITY_MIN && best.is_none_or(|(top, _)| score > top) {
-            best = Some((score, candidate));
-        }
-    }
-    best.map(|(_, candidate)| candidate)
 }
 
 /// "did you mean `x`?" or the list of valid names.
