@@ -77,9 +77,10 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use senderkeys::SuiteId;
-use sksim::config::{Action, CompromiseScope, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig};
+use sksim::config::{Action, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine;
 use sksim::implementations::reference::Reference;
+use sksim::limits::MEMBERS_MAX;
 use sksim::network::{NetworkConfig, PPM};
 use sksim::performance::grouped;
 use sksim::policy::Policy;

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::checkers::INVARIANTS;
-use crate::external::ADAPTER_TIMEOUT_MAX;
+use crate::limits::ADAPTER_TIMEOUT_MAX;
 use crate::output::{JsonReport, header};
 use crate::performance::Performance;
 use crate::policy::Policy;

@@ -96,14 +96,12 @@ use tabled::settings::{Alignment, Style};
 
 use crate::checkers::{INVARIANTS, Verdict};
 use crate::config::CompromiseScope;
+use crate::limits::SEEDS_MAX;
 use crate::policy::Policy;
 use crate::report::Report;
 use crate::runner::{Overrides, RunError, run_scenario};
 use crate::scenario::Scenario;
 use crate::time::as_seconds as seconds;
-
-/// Most seeds one comparison runs (per policy and implementation).
-pub const SEEDS_MAX: u64 = 1_000_000;
 
 /// The metrics, in the order of [`Row::metrics`] (see the module documentation for their definitions).
 pub const METRICS: [&str; 11] = [

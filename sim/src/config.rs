@@ -7,23 +7,6 @@ use crate::network::NetworkConfig;
 use crate::policy::Policy;
 use crate::time::{HOUR_US, Micros};
 
-/// At most this many members, initial plus joiners, in one run.
-pub const MEMBERS_MAX: usize = 100_000;
-
-/// At most this many envelopes wait, per member, for a sender key it does not hold yet; beyond it the oldest is
-/// dropped (and counted).
-pub const PENDING_ENVELOPES_MAX: usize = 256;
-
-/// At most this many times a member asks for one sender's key while envelopes from it wait; if the envelopes
-/// still cannot be decrypted after that, they are abandoned (counted, and judged by `delivery`). The quiet phase
-/// asks once more.
-pub const KEY_FETCH_ROUNDS_MAX: u32 = 3;
-
-/// Chain steps one operation of an implementation may take before the harness abandons it (and records
-/// `bounded-state`). Far above [`senderkeys::consts::FORWARD_JUMP_MAX`], the protocol bound the checker holds
-/// implementations to; this one only keeps an unbounded implementation from hanging the run.
-pub const WORK_BUDGET_STEPS: u64 = 1_000_000;
-
 /// A scripted change to the world.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 #[serde(tag = "action", rename_all = "kebab-case")]

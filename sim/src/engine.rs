@@ -19,9 +19,10 @@ use senderkeys::MemberId;
 
 use crate::channel::{Channels, Identity};
 use crate::checkers::{At, Checkers, Observation};
-use crate::config::{Action, MEMBERS_MAX, SimConfig};
+use crate::config::{Action, SimConfig};
 use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
 use crate::implementation::{Implementation, ImplementationFactory, IncidentKind};
+use crate::limits::MEMBERS_MAX;
 use crate::network::Network;
 use crate::report::{Counts, Report};
 use crate::rng::{Stream, stream};

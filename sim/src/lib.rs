@@ -26,6 +26,7 @@ pub mod fuzzing;
 pub mod ground_truth;
 pub mod implementation;
 pub mod implementations;
+pub mod limits;
 pub mod network;
 pub mod output;
 pub mod performance;

@@ -25,15 +25,8 @@
 use core::fmt;
 use core::str::FromStr;
 
+use crate::limits::{POLICY_ECHO_BYTES_MAX, POLICY_TEXT_BYTES_MAX};
 use crate::time::{Micros, format_duration, parse_duration};
-
-/// Longest policy text accepted, in bytes. Longer text is rejected before any parsing, so a hostile
-/// input can make neither the parser nor its error message large.
-pub const POLICY_TEXT_BYTES_MAX: usize = 256;
-
-/// How many bytes of an over-long policy text its error echoes back (cut down to a character
-/// boundary and followed by `…`).
-pub const POLICY_ECHO_BYTES_MAX: usize = 64;
 
 /// The components a policy may contain, as listed in error messages.
 const VALID_COMPONENTS: &str = "never, on-removal, on-membership-change, every-messages:N, every-time:T";

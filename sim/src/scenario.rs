@@ -149,39 +149,20 @@ use toml::de::{DeInteger, DeTable, DeValue};
 
 use crate::attacks::AttackKind;
 use crate::checkers::{INVARIANTS, InvariantReport, Verdict};
-use crate::config::{
-    Action, Attacker, CompromiseScope, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
-};
+use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use crate::external::ExternalFactory;
 use crate::ground_truth::PLAINTEXT_HEADER_BYTES;
 use crate::implementation::ImplementationFactory;
 use crate::implementations::{accord, chatalot, p2p, reference};
+use crate::limits::{
+    ARRAY_LINE_CHARS_MAX, DURATION_MAX, ECHO_CHARS_MAX, EVENTS_MAX, LATENCY_MAX, MEMBERS_MAX,
+    MESSAGES_PER_MEMBER_PER_HOUR_MAX, SCENARIO_BYTES_MAX, SEND_COUNT_MAX,
+};
 use crate::network::PPM;
 use crate::policy::Policy;
 use crate::report::Report;
 use crate::suggest::nearest as suggest;
-use crate::time::{HOUR_US, Micros, format_duration, parse_duration};
-
-/// Largest scenario file accepted, in bytes (1 MiB); larger input is rejected before any parsing.
-pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
-
-/// Most `[[event]]` entries in one file.
-pub const EVENTS_MAX: usize = 10_000;
-
-/// Largest `messages_per_member_per_hour` (one message per member per second, on average).
-pub const MESSAGES_PER_MEMBER_PER_HOUR_MAX: u32 = 3_600;
-
-/// Largest `count` of one `send` event.
-pub const SEND_COUNT_MAX: usize = 10_000;
-
-/// Longest duration any time key accepts (`duration`, `quiet`, `at`, `until`): 365 days.
-pub const DURATION_MAX: Micros = 365 * 24 * HOUR_US;
-
-/// Largest one-way latency (either end of `latency`): one hour.
-pub const LATENCY_MAX: Micros = HOUR_US;
-
-/// Most characters of a value (or key) an error message echoes; longer text is cut and followed by `…`.
-pub const ECHO_CHARS_MAX: usize = 64;
+use crate::time::{Micros, format_duration, parse_duration};
 
 /// What a duration must look like, as error messages say it.
 const DURATION_EXPECTED: &str = "a duration like `90s`, `10m` or `24h`";
@@ -1566,10 +1547,6 @@ fn to_ppm(p: f64) -> u32 {
 
 // ---- Writing scenarios back ----
 
-/// Longest one-line `hold = [...]` / `violated = [...]` array [`Scenario::to_toml`] writes; longer lists get one
-/// name per line.
-const ARRAY_LINE_CHARS_MAX: usize = 100;
-
 impl Scenario {
     /// The canonical scenario file for this scenario: top-level keys, then `[group]`, `[workload]`, `[network]`,
     /// `[server]`, the `[[event]]`s in time order (file order at equal times) and `[expect]`, with every value
@@ -1987,7 +1964,7 @@ violated = ["server-blindness"]
         prop_oneof![
             (
                 1..=1_000u64,
-                proptest::sample::select(vec![1, 1_000, 1_000_000, 60_000_000, HOUR_US])
+                proptest::sample::select(vec![1, 1_000, 1_000_000, 60_000_000, crate::time::HOUR_US])
             )
                 .prop_map(move |(n, unit)| (n * unit).min(max)),
             1..=max,

@@ -4,11 +4,10 @@
 //! Nearness is the Jaro–Winkler similarity (`strsim`), case-insensitive; a name is suggested only when it is
 //! similar enough ([`SIMILARITY_MIN`]), and the most similar wins (the first listed, on a tie).
 
+use crate::limits::SUGGESTION_CHARS_MAX;
+
 /// Smallest Jaro–Winkler similarity at which an unknown name gets a "did you mean" suggestion.
 pub const SIMILARITY_MIN: f64 = 0.8;
-
-/// Given text longer than this many characters gets no suggestion (and costs no comparison).
-pub const SUGGESTION_CHARS_MAX: usize = 64;
 
 /// The candidate nearest to `given` (compared in lower case), if it is close enough.
 #[must_use]
@@ -39,6 +38,14 @@ mod tests {
         assert_eq!(nearest("banana", &names), None);
         assert_eq!(nearest("", &names), None);
         assert_eq!(nearest("remove", &[]), None);
+    }
+
+    #[test]
+    fn text_over_the_length_limit_gets_no_suggestion() {
+        let long = "a".repeat(SUGGESTION_CHARS_MAX);
+        let names = [long.as_str()];
+        assert_eq!(nearest(&long, &names), Some(long.as_str()));
+        assert_eq!(nearest(&format!("{long}a"), &names), None);
     }
 
     #[test]

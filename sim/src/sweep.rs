@@ -75,10 +75,13 @@ use serde::{Deserialize, Serialize};
 use crate::attacks::AttackKind;
 use crate::checkers::{INVARIANTS, Verdict};
 use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
+use crate::limits::{
+    CHURN_DISTRIBUTIONS_MAX, DELIVERIES_MAX, DURATION_MAX, MEMBERS_LARGE_MAX, MEMBERS_TYPICAL_MAX, RATE_MAX,
+};
 use crate::network::NetworkConfig;
 use crate::policy::Policy;
 use crate::runner::{RunError, run_scenario};
-use crate::scenario::{DURATION_MAX, Expectations, ImplementationSpec, Scenario};
+use crate::scenario::{Expectations, ImplementationSpec, Scenario};
 use crate::time::{HOUR_US, Micros, format_duration};
 
 /// The ChaCha20 stream number [`draw`] reads: `"SWEEP"` in ASCII. The engine's streams have a subsystem number
@@ -90,23 +93,6 @@ pub const DEFAULT_BUDGET_US: Micros = HOUR_US;
 
 /// The implementation swept when none is named.
 pub const DEFAULT_IMPLEMENTATION: &str = "reference/hardened";
-
-/// Largest group drawn usually (log-uniformly from 2).
-pub const MEMBERS_TYPICAL_MAX: u64 = 64;
-
-/// Largest group drawn occasionally (one seed in 16 draws from 65 to this).
-pub const MEMBERS_LARGE_MAX: u64 = 200;
-
-/// Largest `messages_per_member_per_hour` drawn (log-uniformly from 1; one seed in 8 draws 0).
-pub const RATE_MAX: u64 = 240;
-
-/// The workload's expected deliveries (messages × receivers) are capped at this; a larger draw has its rate
-/// lowered (to at least one message per member per hour).
-pub const DELIVERIES_MAX: u64 = 60_000;
-
-/// Joins and departures each make up to `members²` distributions under a membership policy; at most this many
-/// such distributions are drawn per kind (at least one event of a kind that is on).
-pub const CHURN_DISTRIBUTIONS_MAX: u64 = 40_000;
 
 /// The attack kinds, in the order [`draw`] picks from.
 const ATTACK_KINDS: [AttackKind; 9] = AttackKind::ALL;

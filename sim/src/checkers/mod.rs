@@ -16,10 +16,8 @@ mod server_blindness;
 
 use serde::Serialize;
 
+use crate::limits::VIOLATIONS_KEPT_MAX;
 use crate::time::Micros;
-
-/// Violations kept per invariant in a report (all are counted).
-pub const VIOLATIONS_KEPT_MAX: usize = 100;
 
 /// The stable names of the invariants, in the threat model's order.
 pub const INVARIANTS: [&str; 10] = [

@@ -9,9 +9,10 @@ use zeroize::Zeroizing;
 
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
-use crate::config::{Attacker, CompromiseScope, WORK_BUDGET_STEPS};
+use crate::config::{Attacker, CompromiseScope};
 use crate::ground_truth;
 use crate::implementation::{Implementation, WorkBudget};
+use crate::limits::WORK_BUDGET_STEPS;
 use crate::time::Micros;
 
 /// Whose state a clone is.

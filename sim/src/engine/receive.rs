@@ -5,7 +5,8 @@ use std::rc::Rc;
 
 use super::{Event, Sim, Wire, guarded};
 use crate::checkers::Observation;
-use crate::config::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
+use crate::limits::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
+
 use crate::ground_truth;
 use crate::implementation::{Accepted, Transport, WorkBudget};
 use crate::report::DistributionCause;
