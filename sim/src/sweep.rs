@@ -7,7 +7,7 @@
 //!
 //! A seed's scenario is a pure function of the seed, the implementation and the budget. The draw reads its own
 //! ChaCha20 stream, [`DRAW_STREAM`], keyed by the seed like every stream of [`crate::rng`] but disjoint from them
-//! (theirs carry a subsystem number 1–5 in the top byte, this one 0), so the scenario a seed draws and the run's
+//! (theirs carry a subsystem number 1–6 in the top byte, this one 0), so the scenario a seed draws and the run's
 //! own randomness (the scenario's `seed` is the same number) never overlap. Only integer arithmetic is used, so
 //! every machine draws the same scenario for the same seed.
 //!
@@ -68,7 +68,6 @@ use std::path::{Path, PathBuf};
 
 use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -85,7 +84,7 @@ use crate::scenario::{Expectations, ImplementationSpec, Scenario};
 use crate::time::{HOUR_US, Micros, format_duration};
 
 /// The ChaCha20 stream number [`draw`] reads: `"SWEEP"` in ASCII. The engine's streams have a subsystem number
-/// (1 to 5) in the top byte; this one has 0 there, so it never coincides with any of them.
+/// (1 to 6) in the top byte; this one has 0 there, so it never coincides with any of them.
 pub const DRAW_STREAM: u64 = 0x53_5745_4550;
 
 /// The default `--budget`: each drawn scenario's active phase lasts at most one virtual hour.
@@ -967,9 +966,7 @@ struct Dice(ChaCha20Rng);
 
 impl Dice {
     fn new(seed: u64) -> Self {
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        rng.set_stream(DRAW_STREAM);
-        Dice(rng)
+        Dice(crate::rng::stream(seed, crate::rng::Stream::SweepDraw))
     }
 
     /// True with probability 1/`n`.
