@@ -77,16 +77,16 @@ use std::time::Duration;
 
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use senderkeys::SuiteId;
-use sksim::config::{
-    Action, CompromiseScope, HOUR_US, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
-};
+use sksim::config::{Action, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine;
 use sksim::implementations::reference::Reference;
+use sksim::limits::MEMBERS_MAX;
 use sksim::network::{NetworkConfig, PPM};
 use sksim::performance::grouped;
-use sksim::policy::{Micros, Policy};
+use sksim::policy::Policy;
 use sksim::report::{Counts, Report};
 use sksim::scenario::{self, Expectations, ImplementationSpec, Scenario};
+use sksim::time::{HOUR_US, Micros};
 
 const SEED: u64 = 1;
 const SUITE: SuiteId = SuiteId::Hardened;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::external::ADAPTER_TIMEOUT_MAX;
+use crate::limits::ADAPTER_TIMEOUT_MAX;
 use crate::output::{JsonReport, header};
 use crate::performance::Performance;
 use crate::policy::Policy;
@@ -405,7 +405,7 @@ struct RunRequest {
 
 /// `--adapter-timeout`: a duration from 1 ms to [`ADAPTER_TIMEOUT_MAX`].
 fn parse_adapter_timeout(text: &str) -> Result<std::time::Duration, String> {
-    let us = crate::policy::parse_duration(text).map_err(|e| e.to_string())?;
+    let us = crate::time::parse_duration(text).map_err(|e| e.to_string())?;
     let timeout = std::time::Duration::from_micros(us);
     if timeout < std::time::Duration::from_millis(1) || timeout > ADAPTER_TIMEOUT_MAX {
         return Err(format!(
@@ -1023,7 +1023,7 @@ fn shrink_command(
             s.config.members,
             s.config.actions.len(),
             s.config.messages_per_member_per_hour,
-            crate::policy::format_duration(s.config.duration)
+            crate::time::format_duration(s.config.duration)
         ));
         spinner.tick();
     };
@@ -1135,7 +1135,7 @@ struct SweepCommand {
 }
 
 fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let budget_us = crate::policy::parse_duration(&command.budget)
+    let budget_us = crate::time::parse_duration(&command.budget)
         .map_err(|e| Failure::BadInput(format!("--budget: {e}")))?;
     let request = crate::sweep::SweepRequest {
         seeds: command.seeds.clone(),

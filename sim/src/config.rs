@@ -4,27 +4,8 @@
 use senderkeys::GroupId;
 
 use crate::network::NetworkConfig;
-use crate::policy::{Micros, Policy};
-
-/// One hour of virtual time.
-pub const HOUR_US: Micros = 3_600_000_000;
-
-/// At most this many members, initial plus joiners, in one run.
-pub const MEMBERS_MAX: usize = 100_000;
-
-/// At most this many envelopes wait, per member, for a sender key it does not hold yet; beyond it the oldest is
-/// dropped (and counted).
-pub const PENDING_ENVELOPES_MAX: usize = 256;
-
-/// At most this many times a member asks for one sender's key while envelopes from it wait; if the envelopes
-/// still cannot be decrypted after that, they are abandoned (counted, and judged by `delivery`). The quiet phase
-/// asks once more.
-pub const KEY_FETCH_ROUNDS_MAX: u32 = 3;
-
-/// Chain steps one operation of an implementation may take before the harness abandons it (and records
-/// `bounded-state`). Far above [`senderkeys::consts::FORWARD_JUMP_MAX`], the protocol bound the checker holds
-/// implementations to; this one only keeps an unbounded implementation from hanging the run.
-pub const WORK_BUDGET_STEPS: u64 = 1_000_000;
+use crate::policy::Policy;
+use crate::time::{HOUR_US, Micros};
 
 /// A scripted change to the world.
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
@@ -407,7 +388,7 @@ impl Script {
 
     /// The member exists and is still in the group.
     fn present(&self, e: &Checked<'_>, member: usize, key: &'static str) -> Result<(), ScriptError> {
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         let exists = self.members.len();
         if member >= exists {
             return e.fail(
@@ -443,7 +424,7 @@ impl Script {
     }
 
     fn offline(&mut self, e: &Checked<'_>, member: usize, until: Micros) -> Result<(), ScriptError> {
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         self.present(e, member, "member")?;
         let m = self.member(member);
         if let Some(back) = e.offline_until(m) {
@@ -477,7 +458,7 @@ impl Script {
     }
 
     fn online(&mut self, e: &Checked<'_>, member: usize) -> Result<(), ScriptError> {
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         self.present(e, member, "member")?;
         let m = self.member(member);
         if e.offline_until(m).is_some() {
@@ -517,7 +498,7 @@ impl Script {
     }
 
     fn partition(&mut self, e: &Checked<'_>, cut: &[usize], until: Micros) -> Result<(), ScriptError> {
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         for &member in cut {
             self.present(e, member, "members")?;
             let m = self.member(member);
@@ -549,7 +530,7 @@ impl Script {
         target: usize,
     ) -> Result<(), ScriptError> {
         use crate::attacks::AttackKind;
-        use crate::policy::format_duration as time;
+        use crate::time::format_duration as time;
         let exists = self.members.len();
         if target >= exists && kind != AttackKind::AddMember {
             return e.fail(

@@ -6,9 +6,8 @@
 //! envelope, byte for byte — the JSON suites (`accord`, `chatalot`) as their JSON text, the binary ones (`p2p`'s
 //! protobuf, `signal`, `hardened`) as lowercase hex, [`HEX_BYTES_PER_LINE`] bytes a line.
 
+use rand::RngExt;
 use rand::seq::SliceRandom;
-use rand::{RngExt, SeedableRng};
-use rand_chacha::ChaCha20Rng;
 use senderkeys::{Error, GroupId, GroupSession, MemberId, SuiteId};
 use tabled::{Table, Tabled, settings::Style};
 
@@ -63,7 +62,7 @@ type Delivery = (usize, usize, Vec<u8>, Vec<u8>);
 
 /// Runs the demo for one suite.
 pub fn run_suite(suite: SuiteId, seed: u64) -> Result<SuiteOutcome, Error> {
-    let mut rng = ChaCha20Rng::seed_from_u64(seed);
+    let mut rng = crate::rng::stream(seed, crate::rng::Stream::Demo);
     let group = GroupId::new("demo-group")?;
     let ids = MEMBERS.map(|m| MemberId::new(m).expect("demo member ids are valid"));
     let mut sessions = ids.clone().map(|id| GroupSession::new(suite, group.clone(), id));

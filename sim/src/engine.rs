@@ -19,14 +19,15 @@ use senderkeys::MemberId;
 
 use crate::channel::{Channels, Identity};
 use crate::checkers::{At, Checkers, Observation};
-use crate::config::{Action, MEMBERS_MAX, SimConfig};
+use crate::config::{Action, SimConfig};
 use crate::facts::{Fact, Facts};
 use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
 use crate::implementation::{Implementation, ImplementationFactory, IncidentKind};
+use crate::limits::MEMBERS_MAX;
 use crate::network::Network;
-use crate::policy::Micros;
 use crate::report::{Counts, Report};
 use crate::rng::{Stream, stream};
+use crate::time::Micros;
 use crate::trace::Trace;
 
 /// Why a run could not start.

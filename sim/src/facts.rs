@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::attacks::AttackKind;
 use crate::config::{Attacker, CompromiseScope};
-use crate::policy::Micros;
+use crate::time::Micros;
 
 /// One thing that happened, of the kinds an oracle reads.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

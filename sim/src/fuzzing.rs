@@ -79,11 +79,13 @@ use senderkeys::SuiteId;
 use crate::attacks::AttackKind;
 use crate::checkers::{InvariantReport, Verdict};
 use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
+use crate::limits::{SIMULATION_ACTIONS_MAX, SIMULATION_DELIVERIES_MAX, SIMULATION_MEMBERS_MAX};
 use crate::network::NetworkConfig;
-use crate::policy::{Micros, Policy, format_duration};
+use crate::policy::Policy;
 use crate::runner::{RunError, run_scenario};
 use crate::scenario::{self, Expectations, ImplementationSpec, Scenario};
 use crate::sweep;
+use crate::time::{Micros, format_duration};
 
 /// The adapter protocol from both ends, on untrusted bytes: each line of `data` is served as a request by sksim's
 /// own adapter ([`crate::external::serve`], with the `reference/hardened` implementation behind it, so a line
@@ -140,17 +142,6 @@ pub const SIMULATION_HEADER_BYTES: usize = 18;
 
 /// Bytes of one scripted-event record after the header: gap, kind and six parameters.
 pub const SIMULATION_RECORD_BYTES: usize = 8;
-
-/// Most scripted events one input decodes to.
-pub const SIMULATION_ACTIONS_MAX: usize = 12;
-
-/// Most members one run has: initial members, joiners and members the server adds.
-pub const SIMULATION_MEMBERS_MAX: usize = 8;
-
-/// The random workload's expected deliveries (messages × receivers, as if every member the events add were there
-/// from the start) are capped at this, as `sksim sweep` caps its own: a larger draw has its rate lowered (to at
-/// least one message per member per hour), so that no input takes much longer than the others.
-pub const SIMULATION_DELIVERIES_MAX: u64 = 120;
 
 /// The quiet phase of every decoded scenario: long enough for the key requests of the slowest network the
 /// header can choose (5 s latency) to be answered several times over.

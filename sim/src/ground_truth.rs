@@ -3,7 +3,7 @@
 //! Plaintexts are generated so that each one names its message and sender, which is how checkers tell a genuine
 //! message from a forged, re-attributed or replayed one without trusting the implementation.
 
-use crate::policy::Micros;
+use crate::time::Micros;
 
 /// A fixed-size set of member indexes (one bit each).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

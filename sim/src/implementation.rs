@@ -278,9 +278,6 @@ pub struct AdapterReport {
     pub restarts: u64,
     /// Operations refused because the instance they were for had lived in an adapter process that failed.
     pub lost_instance_requests: u64,
-    /// What went wrong, in order (the first [`ADAPTER_INCIDENTS_KEPT`]; all are counted above).
+    /// What went wrong, in order (the first [`ADAPTER_INCIDENTS_KEPT`](crate::limits::ADAPTER_INCIDENTS_KEPT); all are counted above).
     pub incidents: Vec<String>,
 }
-
-/// Incidents an [`AdapterReport`] quotes in full.
-pub const ADAPTER_INCIDENTS_KEPT: usize = 20;

@@ -27,6 +27,7 @@ pub mod fuzzing;
 pub mod ground_truth;
 pub mod implementation;
 pub mod implementations;
+pub mod limits;
 pub mod network;
 pub mod output;
 pub mod performance;
@@ -37,7 +38,9 @@ pub mod rng;
 pub mod runner;
 pub mod scenario;
 pub mod shrink;
+pub mod suggest;
 pub mod sweep;
+pub mod time;
 pub mod trace;
 
 pub use checkers::Verdict;

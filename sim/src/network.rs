@@ -5,7 +5,7 @@
 use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
 
-use crate::policy::Micros;
+use crate::time::Micros;
 
 /// One in a million: the unit of [`NetworkConfig`] probabilities.
 pub const PPM: u32 = 1_000_000;

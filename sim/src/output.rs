@@ -15,9 +15,9 @@ use crate::config::CompromiseScope;
 use crate::engine::Exposure;
 use crate::implementation::AdapterReport;
 use crate::performance::Performance;
-use crate::policy::{Micros, format_duration};
 use crate::runner::Outcome;
 use crate::scenario::Scenario;
+use crate::time::{Micros, format_clock as clock, format_duration, format_span as span};
 
 /// Invariant names joined with `, ` (e.g. `authenticity, delivery`).
 pub fn names(invariants: &[crate::checkers::Invariant]) -> String {
@@ -140,27 +140,6 @@ pub struct Metrics {
     pub events_without_effect: Vec<String>,
     /// Events processed.
     pub events: u64,
-}
-
-/// A span of virtual time for people: seconds with one decimal, or milliseconds below a second.
-pub fn span(us: Micros) -> String {
-    if us < 1_000_000 {
-        format!("{}ms", us / 1000)
-    } else {
-        format!("{}.{}s", us / 1_000_000, us / 100_000 % 10)
-    }
-}
-
-/// `h:mm:ss.µµµµµµ`.
-pub fn clock(us: Micros) -> String {
-    let seconds = us / 1_000_000;
-    format!(
-        "{}:{:02}:{:02}.{:06}",
-        seconds / 3600,
-        seconds / 60 % 60,
-        seconds % 60,
-        us % 1_000_000
-    )
 }
 
 /// A verdict as the JSON report (and compare's per-seed records) write it: `holds`, `violated` or

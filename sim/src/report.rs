@@ -49,7 +49,7 @@ pub struct Counts {
     /// Attacks that could not run (no envelope to craft from, a format without the attacked field, ...).
     pub attacks_skipped: u64,
     /// Scripted events that did nothing, found only as they ran (skipped attacks among them), with when and why.
-    pub without_effect: Vec<(crate::policy::Micros, String)>,
+    pub without_effect: Vec<(crate::time::Micros, String)>,
     /// Crafted inputs delivered to members.
     pub attack_inputs: u64,
     /// Crafted inputs a member accepted.

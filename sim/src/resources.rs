@@ -114,7 +114,7 @@ mod tests {
 
     #[test]
     fn the_documented_maximum_is_refused_on_any_machine_of_today() {
-        let config = SimConfig::new(0, crate::config::MEMBERS_MAX);
+        let config = SimConfig::new(0, crate::limits::MEMBERS_MAX);
         assert!(estimated_bytes(&config) > 6_000_000_000_000, "about 6.4 TB");
         assert!(does_not_fit(&config, 1 << 40).is_some());
     }

@@ -149,41 +149,21 @@ use toml::de::{DeInteger, DeTable, DeValue};
 
 use crate::attacks::AttackKind;
 use crate::checkers::{INVARIANTS, Invariant, InvariantReport, Verdict};
-use crate::config::{
-    Action, Attacker, CompromiseScope, HOUR_US, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
-};
+use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use crate::external::ExternalFactory;
 use crate::ground_truth::PLAINTEXT_HEADER_BYTES;
 use crate::implementation::ImplementationFactory;
 use crate::implementations::registry::{self, BuiltIn};
 use crate::implementations::{accord, chatalot, p2p, reference};
+use crate::limits::{
+    ARRAY_LINE_CHARS_MAX, DURATION_MAX, ECHO_CHARS_MAX, EVENTS_MAX, LATENCY_MAX, MEMBERS_MAX,
+    MESSAGES_PER_MEMBER_PER_HOUR_MAX, SCENARIO_BYTES_MAX, SEND_COUNT_MAX,
+};
 use crate::network::PPM;
-use crate::policy::{Micros, Policy, format_duration, parse_duration};
+use crate::policy::Policy;
 use crate::report::Report;
-
-/// Largest scenario file accepted, in bytes (1 MiB); larger input is rejected before any parsing.
-pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
-
-/// Most `[[event]]` entries in one file.
-pub const EVENTS_MAX: usize = 10_000;
-
-/// Largest `messages_per_member_per_hour` (one message per member per second, on average).
-pub const MESSAGES_PER_MEMBER_PER_HOUR_MAX: u32 = 3_600;
-
-/// Largest `count` of one `send` event.
-pub const SEND_COUNT_MAX: usize = 10_000;
-
-/// Longest duration any time key accepts (`duration`, `quiet`, `at`, `until`): 365 days.
-pub const DURATION_MAX: Micros = 365 * 24 * HOUR_US;
-
-/// Largest one-way latency (either end of `latency`): one hour.
-pub const LATENCY_MAX: Micros = HOUR_US;
-
-/// Most characters of a value (or key) an error message echoes; longer text is cut and followed by `…`.
-pub const ECHO_CHARS_MAX: usize = 64;
-
-/// Smallest Jaro–Winkler similarity at which an unknown name gets a "did you mean" suggestion.
-const SIMILARITY_MIN: f64 = 0.8;
+use crate::suggest::nearest as suggest;
+use crate::time::{Micros, format_duration, parse_duration};
 
 /// What a duration must look like, as error messages say it.
 const DURATION_EXPECTED: &str = "a duration like `90s`, `10m` or `24h`";
@@ -559,7 +539,7 @@ fn outcome(report: &InvariantReport) -> String {
             match report.violations.first() {
                 Some(first) => format!(
                     "but it is violated ({count}; the first at {}: {})",
-                    crate::output::clock(first.time_us),
+                    crate::time::format_clock(first.time_us),
                     first.reason
                 ),
                 None => format!("but it is violated ({count})"),
@@ -688,22 +668,6 @@ fn echo(text: &str) -> String {
         Some((cut, _)) => format!("{}…", text.get(..cut).unwrap_or_default()),
         None => text.to_owned(),
     }
-}
-
-/// The candidate nearest to `given`, if it is close enough.
-fn suggest<'c>(given: &str, candidates: &[&'c str]) -> Option<&'c str> {
-    if given.chars().count() > ECHO_CHARS_MAX {
-        return None;
-    }
-    let given = given.to_lowercase();
-    let mut best: Option<(f64, &'c str)> = None;
-    for &candidate in candidates {
-        let score = strsim::jaro_winkler(&given, candidate);
-        if score >= SIMILARITY_MIN && best.is_none_or(|(top, _)| score > top) {
-            best = Some((score, candidate));
-        }
-    }
-    best.map(|(_, candidate)| candidate)
 }
 
 /// "did you mean `x`?" or the list of valid names.
@@ -1626,10 +1590,6 @@ fn to_ppm(p: f64) -> u32 {
 
 // ---- Writing scenarios back ----
 
-/// Longest one-line `hold = [...]` / `violated = [...]` array [`Scenario::to_toml`] writes; longer lists get one
-/// name per line.
-const ARRAY_LINE_CHARS_MAX: usize = 100;
-
 impl Scenario {
     /// The canonical scenario file for this scenario: top-level keys, then `[group]`, `[workload]`, `[network]`,
     /// `[server]`, the `[[event]]`s in time order (file order at equal times) and `[expect]`, with every value
@@ -2047,7 +2007,7 @@ violated = ["server-blindness"]
         prop_oneof![
             (
                 1..=1_000u64,
-                proptest::sample::select(vec![1, 1_000, 1_000_000, 60_000_000, HOUR_US])
+                proptest::sample::select(vec![1, 1_000, 1_000_000, 60_000_000, crate::time::HOUR_US])
             )
                 .prop_map(move |(n, unit)| (n * unit).min(max)),
             1..=max,

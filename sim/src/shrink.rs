@@ -20,12 +20,10 @@
 
 use crate::checkers::{FailureClass, INVARIANTS, Invariant, Verdict};
 use crate::config::{Action, Attacker, ScheduledAction, ServerBehaviour};
+use crate::limits::SHRINK_RUNS_MAX;
 use crate::policy::Policy;
 use crate::runner::{RunError, run_scenario};
 use crate::scenario::{Expectations, Scenario};
-
-/// At most this many runs in one shrink; the smallest interesting scenario found by then is the result.
-pub const SHRINK_RUNS_MAX: u64 = 2_000;
 
 /// The result of a shrink.
 #[derive(Clone, Debug)]

@@ -7,7 +7,7 @@
 //!
 //! A seed's scenario is a pure function of the seed, the implementation and the budget. The draw reads its own
 //! ChaCha20 stream, [`DRAW_STREAM`], keyed by the seed like every stream of [`crate::rng`] but disjoint from them
-//! (theirs carry a subsystem number 1–5 in the top byte, this one 0), so the scenario a seed draws and the run's
+//! (theirs carry a subsystem number 1–6 in the top byte, this one 0), so the scenario a seed draws and the run's
 //! own randomness (the scenario's `seed` is the same number) never overlap. Only integer arithmetic is used, so
 //! every machine draws the same scenario for the same seed.
 //!
@@ -75,25 +75,26 @@ use std::path::{Path, PathBuf};
 
 use rand::RngExt;
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::attacks::AttackKind;
 use crate::checkers::{Invariant, Verdict};
-use crate::config::{
-    Action, Attacker, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig,
-};
+use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use crate::facts::{Fact, Facts};
 use crate::implementations::registry::BuiltIn;
+use crate::limits::{
+    CHURN_DISTRIBUTIONS_MAX, DELIVERIES_MAX, DURATION_MAX, MEMBERS_LARGE_MAX, MEMBERS_TYPICAL_MAX, RATE_MAX,
+};
 use crate::network::NetworkConfig;
-use crate::policy::{Micros, Policy, format_duration};
+use crate::policy::Policy;
 use crate::report::Report;
 use crate::runner::{RunError, run_scenario};
-use crate::scenario::{DURATION_MAX, Expectations, ImplementationSpec, Scenario};
+use crate::scenario::{Expectations, ImplementationSpec, Scenario};
+use crate::time::{HOUR_US, Micros, format_duration};
 
 /// The ChaCha20 stream number [`draw`] reads: `"SWEEP"` in ASCII. The engine's streams have a subsystem number
-/// (1 to 5) in the top byte; this one has 0 there, so it never coincides with any of them.
+/// (1 to 6) in the top byte; this one has 0 there, so it never coincides with any of them.
 pub const DRAW_STREAM: u64 = 0x53_5745_4550;
 
 /// The default `--budget`: each drawn scenario's active phase lasts at most one virtual hour.
@@ -101,23 +102,6 @@ pub const DEFAULT_BUDGET_US: Micros = HOUR_US;
 
 /// The implementation swept when none is named.
 pub const DEFAULT_IMPLEMENTATION: &str = "reference/hardened";
-
-/// Largest group drawn usually (log-uniformly from 2).
-pub const MEMBERS_TYPICAL_MAX: u64 = 64;
-
-/// Largest group drawn occasionally (one seed in 16 draws from 65 to this).
-pub const MEMBERS_LARGE_MAX: u64 = 200;
-
-/// Largest `messages_per_member_per_hour` drawn (log-uniformly from 1; one seed in 8 draws 0).
-pub const RATE_MAX: u64 = 240;
-
-/// The workload's expected deliveries (messages × receivers) are capped at this; a larger draw has its rate
-/// lowered (to at least one message per member per hour).
-pub const DELIVERIES_MAX: u64 = 60_000;
-
-/// Joins and departures each make up to `members²` distributions under a membership policy; at most this many
-/// such distributions are drawn per kind (at least one event of a kind that is on).
-pub const CHURN_DISTRIBUTIONS_MAX: u64 = 40_000;
 
 /// The attack kinds, in the order [`draw`] picks from.
 const ATTACK_KINDS: [AttackKind; 9] = AttackKind::ALL;
@@ -761,9 +745,7 @@ struct Dice(ChaCha20Rng);
 
 impl Dice {
     fn new(seed: u64) -> Self {
-        let mut rng = ChaCha20Rng::seed_from_u64(seed);
-        rng.set_stream(DRAW_STREAM);
-        Dice(rng)
+        Dice(crate::rng::stream(seed, crate::rng::Stream::SweepDraw))
     }
 
     /// True with probability 1/`n`.

@@ -196,3 +196,28 @@ fn undecryptable_messages_are_counted_by_reason() {
         report.counts.undecryptable
     );
 }
+
+#[test]
+fn a_report_keeps_the_first_violations_and_counts_them_all() {
+    use sksim::checkers::{At, Tally};
+    use sksim::limits::VIOLATIONS_KEPT_MAX;
+    let tally = |violations: usize| {
+        let mut tally = Tally::new(Invariant::Delivery);
+        for event in 0..violations {
+            tally.violation(
+                At {
+                    event: event as u64,
+                    time_us: 0,
+                },
+                format!("violation {event}"),
+            );
+        }
+        tally.report(true, None)
+    };
+    let at_limit = tally(VIOLATIONS_KEPT_MAX);
+    assert_eq!(at_limit.violations.len(), VIOLATIONS_KEPT_MAX);
+    assert_eq!(at_limit.violations_total, VIOLATIONS_KEPT_MAX as u64);
+    let over = tally(VIOLATIONS_KEPT_MAX + 1);
+    assert_eq!(over.violations, at_limit.violations);
+    assert_eq!(over.violations_total, VIOLATIONS_KEPT_MAX as u64 + 1);
+}

@@ -9,6 +9,7 @@ use sksim::compare::{
     Comparison, METRICS, Request, Row, compare, plot_svg, render_csv, render_csv_per_seed, render_json,
     render_json_per_seed, render_svg, render_table,
 };
+use sksim::limits::SEEDS_MAX;
 use sksim::policy::Policy;
 use sksim::scenario::{self, Scenario};
 
@@ -361,6 +362,23 @@ fn errors_come_before_any_run() {
     assert_eq!(
         error,
         format!("--seeds 0..{0}: {0} seeds; the limit is 1000000", u64::MAX)
+    );
+    // At the limit the seed count is accepted (the next check, the adapter's, answers); one more is refused.
+    let at_limit = Request {
+        implementations: vec!["external:./no-such-adapter".to_owned()],
+        ..request(&["never"], 0..SEEDS_MAX)
+    };
+    let error = compare(&at_limit, &tick).unwrap_err().to_string();
+    assert!(error.contains("could not be started"), "{error}");
+    let error = compare(&request(&["never"], 0..SEEDS_MAX + 1), &tick)
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        error,
+        format!(
+            "--seeds 0..{0}: {0} seeds; the limit is {SEEDS_MAX}",
+            SEEDS_MAX + 1
+        )
     );
     assert_eq!(ticks.load(Ordering::Relaxed), 0);
 }

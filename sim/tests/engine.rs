@@ -3,13 +3,14 @@
 use senderkeys::SuiteId;
 use sksim::checkers::Invariant;
 use sksim::checkers::Verdict;
-use sksim::config::{Action, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig};
+use sksim::config::{Action, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine::run;
 use sksim::implementations::reference::Reference;
 use sksim::network::NetworkConfig;
 use sksim::policy::Policy;
 use sksim::report::DistributionCause;
 use sksim::report::Report;
+use sksim::time::HOUR_US;
 
 const MINUTE_US: u64 = 60_000_000;
 

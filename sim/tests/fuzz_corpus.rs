@@ -17,9 +17,9 @@ use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
 use sksim::config::{Action, Attacker, ServerBehaviour};
 use sksim::fuzzing::{
-    self, SIMULATION_ACTION_KINDS, SIMULATION_ACTIONS_MAX, SIMULATION_HEADER_BYTES, SIMULATION_MEMBERS_MAX,
-    SIMULATION_RECORD_BYTES, SIMULATION_SUITES,
+    self, SIMULATION_ACTION_KINDS, SIMULATION_HEADER_BYTES, SIMULATION_RECORD_BYTES, SIMULATION_SUITES,
 };
+use sksim::limits::{SIMULATION_ACTIONS_MAX, SIMULATION_MEMBERS_MAX};
 use sksim::scenario::{self, ImplementationSpec};
 
 /// A fuzz target's body.

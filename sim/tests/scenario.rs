@@ -6,17 +6,16 @@ use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
 use sksim::checkers::Invariant;
 use sksim::checkers::{INVARIANTS, Verdict};
-use sksim::config::{
-    Action, Attacker, CompromiseScope, HOUR_US, MEMBERS_MAX, ScheduledAction, ServerBehaviour, SimConfig,
-};
+use sksim::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine::run;
+use sksim::limits::{
+    DURATION_MAX, ECHO_CHARS_MAX, EVENTS_MAX, LATENCY_MAX, MEMBERS_MAX, MESSAGES_PER_MEMBER_PER_HOUR_MAX,
+    SCENARIO_BYTES_MAX, SEND_COUNT_MAX,
+};
 use sksim::network::NetworkConfig;
 use sksim::policy::Policy;
-use sksim::scenario::{
-    DURATION_MAX, ECHO_CHARS_MAX, EVENTS_MAX, Expectations, ImplementationSpec, LATENCY_MAX,
-    MESSAGES_PER_MEMBER_PER_HOUR_MAX, SCENARIO_BYTES_MAX, SEND_COUNT_MAX, Scenario, ScenarioError, load,
-    parse,
-};
+use sksim::scenario::{Expectations, ImplementationSpec, Scenario, ScenarioError, load, parse};
+use sksim::time::HOUR_US;
 
 const MINUTE_US: u64 = 60_000_000;
 

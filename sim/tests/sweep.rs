@@ -12,13 +12,15 @@ use sksim::attacks::AttackKind;
 use sksim::checkers::INVARIANTS;
 use sksim::checkers::Invariant;
 use sksim::cli::{EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_OK, main_with};
-use sksim::config::{Action, Attacker, HOUR_US};
+use sksim::config::{Action, Attacker};
+use sksim::limits::DURATION_MAX;
 use sksim::runner::{RunError, run_scenario};
-use sksim::scenario::{DURATION_MAX, ImplementationSpec, Scenario, load, parse};
+use sksim::scenario::{ImplementationSpec, Scenario, load, parse};
 use sksim::sweep::{
     DEFAULT_BUDGET_US, SeedResult, Shard, SweepRequest, SweepResult, allowed, draw, merge, parse_seeds,
     reproduction, sweep, write_failure,
 };
+use sksim::time::HOUR_US;
 
 /// Ten virtual minutes: small enough for the test profile.
 const BUDGET: u64 = 10 * 60_000_000;

@@ -6,13 +6,12 @@ use std::collections::BTreeMap;
 use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
 use sksim::checkers::{INVARIANTS, Verdict};
-use sksim::config::{
-    Action, Attacker, CompromiseScope, HOUR_US, ScheduledAction, ServerBehaviour, SimConfig,
-};
+use sksim::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
 use sksim::engine::run;
 use sksim::implementation::ImplementationFactory;
 use sksim::implementations::{accord::Accord, chatalot::Chatalot, p2p::P2p, reference::Reference};
 use sksim::network::NetworkConfig;
+use sksim::time::HOUR_US;
 
 const MINUTE_US: u64 = 60_000_000;
 

@@ -16,10 +16,8 @@ mod server_blindness;
 
 use serde::Serialize;
 
-use crate::policy::Micros;
-
-/// Violations kept per invariant in a report (all are counted).
-pub const VIOLATIONS_KEPT_MAX: usize = 100;
+use crate::limits::VIOLATIONS_KEPT_MAX;
+use crate::time::Micros;
 
 /// What kind of failure breaking an invariant is: it decides the exit status of a run whose expectations an
 /// unexpected violation of it breaks (`cli`'s exit statuses).

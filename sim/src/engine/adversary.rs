@@ -9,11 +9,12 @@ use zeroize::Zeroizing;
 
 use super::{Event, Sim, guarded};
 use crate::checkers::Observation;
-use crate::config::{Attacker, CompromiseScope, WORK_BUDGET_STEPS};
+use crate::config::{Attacker, CompromiseScope};
 use crate::facts::Fact;
 use crate::ground_truth;
 use crate::implementation::{Implementation, WorkBudget};
-use crate::policy::Micros;
+use crate::limits::WORK_BUDGET_STEPS;
+use crate::time::Micros;
 
 /// Whose state a clone is.
 #[derive(Clone, Copy, Debug)]

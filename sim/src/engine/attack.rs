@@ -7,9 +7,10 @@ use std::rc::Rc;
 use super::{Event, Sim, Wire, guarded};
 use crate::attacks::{self, AttackKind, INJECTED_TEXT};
 use crate::checkers::Observation;
-use crate::config::{Attacker, WORK_BUDGET_STEPS};
+use crate::config::Attacker;
 use crate::facts::Fact;
 use crate::implementation::{Transport, WorkBudget};
+use crate::limits::WORK_BUDGET_STEPS;
 use crate::report::DistributionCause;
 
 /// How a crafted input was made.

@@ -5,12 +5,13 @@ use std::rc::Rc;
 
 use super::{Event, Sim, Wire, guarded};
 use crate::checkers::Observation;
-use crate::config::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
 use crate::facts::Fact;
+use crate::limits::{KEY_FETCH_ROUNDS_MAX, PENDING_ENVELOPES_MAX, WORK_BUDGET_STEPS};
+
 use crate::ground_truth;
 use crate::implementation::{Accepted, Transport, WorkBudget};
-use crate::policy::Micros;
 use crate::report::DistributionCause;
+use crate::time::Micros;
 use senderkeys::consts::FORWARD_JUMP_MAX;
 
 /// What one decryption attempt came to.

@@ -6,11 +6,10 @@ use std::rc::Rc;
 use super::{Event, Signed, Sim, Wire, guarded};
 use crate::channel::Channels;
 use crate::checkers::Observation;
-use crate::config::HOUR_US;
 use crate::ground_truth::{self, Bitset, SentMessage};
 use crate::implementation::{ChainPosition, Transport};
-use crate::policy::Micros;
 use crate::report::DistributionCause;
+use crate::time::{HOUR_US, Micros};
 use rand::RngExt;
 
 impl Sim<'_> {

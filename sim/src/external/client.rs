@@ -22,26 +22,19 @@ use rand_core::CryptoRng;
 use senderkeys::{GroupId, MemberId};
 
 use super::protocol::{
-    self, DistributionAnswer, Done, Encrypted, Forged, Forwarded, Hello, LINE_BYTES_MAX, NAME_BYTES_MAX, Op,
-    PROTOCOL_VERSION, RANDOM_BYTES, Request, Response, SigningKey, SkippedKeys, State, b64, unb64,
+    self, DistributionAnswer, Done, Encrypted, Forged, Forwarded, Hello, Op, PROTOCOL_VERSION, RANDOM_BYTES,
+    Request, Response, SigningKey, SkippedKeys, State, b64, unb64,
 };
 use crate::implementation::{
-    ADAPTER_INCIDENTS_KEPT, Accepted, AdapterReport, ChainPosition, Implementation, ImplementationFactory,
-    Incident, IncidentKind, Rejection, Transport, UNSUPPORTED, WorkBudget,
+    Accepted, AdapterReport, ChainPosition, Implementation, ImplementationFactory, Incident, IncidentKind,
+    Rejection, Transport, UNSUPPORTED, WorkBudget,
+};
+use crate::limits::{
+    ADAPTER_INCIDENTS_KEPT, ADAPTER_RESTARTS_MAX, ADAPTER_STDERR_TAIL_BYTES, LINE_BYTES_MAX, NAME_BYTES_MAX,
 };
 
 /// How long sksim waits for each answer unless told otherwise (`--adapter-timeout`).
 pub const ADAPTER_TIMEOUT_DEFAULT: Duration = Duration::from_secs(10);
-
-/// The longest `--adapter-timeout` sksim accepts.
-pub const ADAPTER_TIMEOUT_MAX: Duration = Duration::from_secs(3600);
-
-/// How many times sksim starts an adapter again after it failed, in one run; after that every request is refused
-/// with [`ADAPTER_FAILURE`] at once.
-pub const ADAPTER_RESTARTS_MAX: u64 = 3;
-
-/// How much of the adapter's standard error sksim keeps (the last bytes) to quote when it fails.
-pub const ADAPTER_STDERR_TAIL_BYTES: usize = 2048;
 
 /// Answers buffered between the thread reading the adapter's output and the engine (the protocol is lockstep, so
 /// more only accumulate when an adapter writes unasked).
@@ -539,7 +532,7 @@ fn parse_answer(line: &str, id: u64, name: &str) -> Result<Answer, Failure> {
                 "it refused request {id} (`{name}`) with the reason {:?}, which is not 1 to {} bytes of \
                  [a-z0-9-]",
                 excerpt(&rejected.reason),
-                protocol::REASON_BYTES_MAX
+                crate::limits::REASON_BYTES_MAX
             ),
             false,
         )),

@@ -12,4 +12,4 @@ pub mod client;
 pub mod protocol;
 pub mod serve;
 
-pub use client::{ADAPTER_TIMEOUT_DEFAULT, ADAPTER_TIMEOUT_MAX, ExternalFactory};
+pub use client::{ADAPTER_TIMEOUT_DEFAULT, ExternalFactory};

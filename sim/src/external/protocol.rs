@@ -10,6 +10,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};
 
 use crate::implementation::{ChainPosition, Transport};
+use crate::limits::REASON_BYTES_MAX;
 
 /// The protocol version sksim speaks; `hello` carries it and the adapter must answer with the same number.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -18,15 +19,6 @@ pub const PROTOCOL_VERSION: u32 = 1;
 /// randomness (`rotate`, `encrypt`, `forge_as`). An adapter that needs more expands them (the reference adapter
 /// seeds ChaCha20 with the first 32); one that takes its randomness only from here is fully deterministic.
 pub const RANDOM_BYTES: usize = 64;
-
-/// The longest line either side accepts, in bytes (a whole-state export of a large group is the longest).
-pub const LINE_BYTES_MAX: usize = 64 << 20;
-
-/// The longest adapter name `hello` may return, in bytes.
-pub const NAME_BYTES_MAX: usize = 64;
-
-/// The longest rejection reason, in bytes (reasons are short kebab-case names counted in reports).
-pub const REASON_BYTES_MAX: usize = 64;
 
 /// Base64 (standard alphabet, padded) of `bytes`.
 pub fn b64(bytes: &[u8]) -> String {
@@ -265,7 +257,7 @@ pub fn valid_reason(reason: &str) -> bool {
 pub struct Hello {
     /// Must equal the request's `protocol`.
     pub protocol: u32,
-    /// The implementation's name, shown in reports as `external:<name>` (1 to [`NAME_BYTES_MAX`] bytes).
+    /// The implementation's name, shown in reports as `external:<name>` (1 to [`NAME_BYTES_MAX`](crate::limits::NAME_BYTES_MAX) bytes).
     pub name: String,
     /// How its distributions travel: `pairwise`, `server-plaintext` or `forwarded`.
     pub transport: Transport,

@@ -11,12 +11,11 @@ use rand_core::SeedableRng as _;
 use senderkeys::{GroupId, MemberId, SharedMemo};
 
 use super::protocol::{
-    self, DistributionAnswer, Done, Encrypted, Forged, Forwarded, ForwardedDistribution, Hello,
-    LINE_BYTES_MAX, Op, PROTOCOL_VERSION, Rejected, Request, Response, SigningKey, SkippedKeys, State, b64,
-    unb64,
+    self, DistributionAnswer, Done, Encrypted, Forged, Forwarded, ForwardedDistribution, Hello, Op,
+    PROTOCOL_VERSION, Rejected, Request, Response, SigningKey, SkippedKeys, State, b64, unb64,
 };
-use crate::config::WORK_BUDGET_STEPS;
 use crate::implementation::{Implementation, ImplementationFactory, Rejection, WorkBudget};
+use crate::limits::{LINE_BYTES_MAX, WORK_BUDGET_STEPS};
 
 /// A deliberate misbehaviour at one request, for testing how sksim copes with a broken adapter.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
