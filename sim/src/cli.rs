@@ -1,8 +1,13 @@
 //! The `sksim` command line: argument parsing (clap) and the commands, written against plain `Write`rs so that
 //! tests run them exactly as a user would and read what they print.
 //!
-//! Exit statuses: 0 the expectations were met (or the command succeeded); 1 an invariant verdict contradicts the
-//! scenario's expectations; 2 bad input (a file, an argument); 3 the harness itself failed.
+//! Exit statuses (stable; the README's table): 0 the expectations were met (or the command succeeded); 1 the
+//! expectations were not met but nothing they required to hold was violated (an expected violation did not
+//! happen, an invariant expected to hold did not apply); 2 bad input (a file, an argument); 3 the harness itself
+//! failed; 4 a safety invariant the expectations required was violated (a secret read, a forgery or replay
+//! accepted, state changed by a rejected input, a bound exceeded); 5 the implementation crashed (`no-crash`); 6
+//! only liveness failed (`delivery`). When several apply — several files, several seeds, several violations — the
+//! status is the most severe, in the order 3, 2, 4, 5, 6, 1 ([`most_severe`]).
 
 use std::ffi::OsString;
 use std::io::Write;
@@ -19,16 +24,57 @@ use crate::scenario;
 
 /// Exit status: the expectations were met, or the command did what it was asked.
 pub const EXIT_OK: u8 = 0;
-/// Exit status: an invariant verdict contradicts the scenario's expectations.
+/// Exit status: the expectations were not met, but nothing they required to hold was violated (an expected
+/// violation did not happen, or an invariant expected to hold did not apply).
 pub const EXIT_EXPECTATION: u8 = 1;
 /// Exit status: bad input — a scenario file, an argument, an output path.
 pub const EXIT_BAD_INPUT: u8 = 2;
 /// Exit status: the harness itself failed (a bug in sksim).
 pub const EXIT_HARNESS: u8 = 3;
+/// Exit status: a safety invariant the expectations required to hold was violated.
+pub const EXIT_SAFETY: u8 = 4;
+/// Exit status: the implementation crashed (`no-crash` violated against the expectations), no safety violation.
+pub const EXIT_CRASH: u8 = 5;
+/// Exit status: only liveness failed (`delivery` violated against the expectations).
+pub const EXIT_LIVENESS: u8 = 6;
+
+/// Every exit status, most severe first: the status of several results is the first of these any of them has.
+pub const EXIT_SEVERITY: [u8; 7] = [
+    EXIT_HARNESS,
+    EXIT_BAD_INPUT,
+    EXIT_SAFETY,
+    EXIT_CRASH,
+    EXIT_LIVENESS,
+    EXIT_EXPECTATION,
+    EXIT_OK,
+];
+
+/// The most severe of `statuses` in the order of [`EXIT_SEVERITY`] (`EXIT_OK` for none).
+pub fn most_severe(statuses: impl IntoIterator<Item = u8>) -> u8 {
+    let rank = |s: u8| EXIT_SEVERITY.iter().position(|&e| e == s).unwrap_or(0);
+    statuses.into_iter().min_by_key(|&s| rank(s)).unwrap_or(EXIT_OK)
+}
+
+/// The exit status of expectations that were not met with these unexpected violations: by the most severe class
+/// among them, or [`EXIT_EXPECTATION`] if there is none.
+pub fn not_met_status(unexpected: &[crate::checkers::Invariant]) -> u8 {
+    use crate::checkers::FailureClass;
+    most_severe(
+        unexpected
+            .iter()
+            .map(|i| match i.class() {
+                FailureClass::Safety => EXIT_SAFETY,
+                FailureClass::Crash => EXIT_CRASH,
+                FailureClass::Liveness => EXIT_LIVENESS,
+            })
+            .chain([EXIT_EXPECTATION]),
+    )
+}
 
 /// A deterministic simulation and fuzz harness for Sender Keys group encryption.
 ///
-/// Exit status: 0 expectations met, 1 an invariant verdict contradicts them, 2 bad input, 3 the harness failed.
+/// Exit status: 0 expectations met; 4 a safety invariant violated, 5 a crash, 6 a liveness failure, against the
+/// expectations; 1 expectations otherwise not met; 2 bad input; 3 the harness failed.
 #[derive(Parser, Debug)]
 #[command(name = "sksim", version, about)]
 pub struct Cli {
@@ -606,7 +652,7 @@ fn run(file: &Path, request: &RunRequest, out: &mut dyn Write, err: &mut dyn Wri
         policy.as_deref(),
     );
     writeln!(summary, "reproduce with: {command}").map_err(io_failed)?;
-    Ok(EXIT_EXPECTATION)
+    Ok(not_met_status(&outcome.unexpected))
 }
 
 /// The files `sksim run` was given, directories replaced by their `*.toml` files in name order.
@@ -647,7 +693,7 @@ struct FileResult {
 }
 
 /// `sksim run` on several files: each is loaded and run as `run` does; one line each as it finishes (in the
-/// order given), then a summary table. The exit status is the worst: 3, then 2, then 1.
+/// order given), then a summary table. The exit status is the most severe of theirs ([`most_severe`]).
 fn run_many(
     files: &[PathBuf],
     request: &RunRequest,
@@ -690,7 +736,7 @@ fn run_many(
         results.push(result);
     }
     bar.finish_and_clear();
-    let status = results.iter().map(|r| r.status).max().unwrap_or(EXIT_OK);
+    let status = most_severe(results.iter().map(|r| r.status));
     let json = many_json(&results)?;
     match request.format {
         Format::Table => write!(out, "\n{}", summary_table(&results)).map_err(io_failed)?,
@@ -733,7 +779,7 @@ fn many_summary(results: &[FileResult], seed: Option<u64>) -> String {
         "{} files: {} met their expectations, {} did not, {} refused, {} failed the harness{}",
         results.len(),
         counted(EXIT_OK),
-        counted(EXIT_EXPECTATION),
+        results.len() - counted(EXIT_OK) - counted(EXIT_BAD_INPUT) - counted(EXIT_HARNESS),
         counted(EXIT_BAD_INPUT),
         counted(EXIT_HARNESS),
         seed.map_or_else(String::new, |s| format!(" (seed {s})"))
@@ -788,7 +834,7 @@ fn run_one_of_many(file: &Path, request: &RunRequest, policy: Option<Policy>) ->
             policy_text.as_deref(),
         );
         (
-            EXIT_EXPECTATION,
+            not_met_status(&outcome.unexpected),
             format!(
                 "EXPECTATIONS NOT MET\n  - {}\n  reproduce with: {command}",
                 outcome.mismatches.join("\n  - ")
@@ -818,9 +864,9 @@ fn summary_table(results: &[FileResult]) -> String {
         implementation: r.implementation.clone(),
         result: match r.status {
             EXIT_OK => "met",
-            EXIT_EXPECTATION => "NOT MET",
             EXIT_BAD_INPUT => "refused",
-            _ => "harness failed",
+            EXIT_HARNESS => "harness failed",
+            _ => "NOT MET",
         },
         violated: r
             .report
@@ -1117,10 +1163,15 @@ fn report_sweep(result: &crate::sweep::SweepResult, out: &mut dyn Write) -> Resu
         result.runs.len() - failures.len() - violated_as_documented
     )
     .map_err(io_failed)?;
+    let unexpected: Vec<crate::checkers::Invariant> = failures
+        .iter()
+        .flat_map(|run| &run.unexpected)
+        .filter_map(|name| crate::checkers::Invariant::named(name))
+        .collect();
     Ok(if failures.is_empty() {
         EXIT_OK
     } else {
-        EXIT_EXPECTATION
+        not_met_status(&unexpected)
     })
 }
 

@@ -4,6 +4,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+use crate::checkers::Invariant;
 use crate::engine;
 use crate::implementation::ImplementationFactory;
 use crate::policy::Policy;
@@ -71,6 +72,9 @@ pub struct Outcome {
     pub trace: Option<Vec<String>>,
     /// Where the verdicts contradict the scenario's expectations (empty: met).
     pub mismatches: Vec<String>,
+    /// The violated invariants the expectations did not allow (those `[expect]` says must hold, or every violated
+    /// one without `[expect]`), in the threat model's order: what the exit status of `sksim run` classifies.
+    pub unexpected: Vec<Invariant>,
 }
 
 impl Outcome {
@@ -121,9 +125,16 @@ pub fn run_scenario_with(
         Err(panic) => return Err(RunError::Harness(engine::panic_text(panic.as_ref()))),
     };
     let mismatches = scenario.expect.check(&report);
+    let expect = &scenario.expect;
+    let unexpected = report
+        .violated()
+        .into_iter()
+        .filter(|i| !expect.explicit || expect.hold.contains(i))
+        .collect();
     Ok(Outcome {
         report,
         trace,
         mismatches,
+        unexpected,
     })
 }

@@ -91,16 +91,9 @@ pub enum Target {
 /// not allow.
 pub fn default_target(scenario: &Scenario) -> Result<Target, RunError> {
     let outcome = run_scenario(scenario, false)?;
-    let violated = outcome.report.violated();
-    let unexpected = violated.iter().copied().find(|name| {
-        outcome
-            .mismatches
-            .iter()
-            .any(|m| m.starts_with(&format!("`{name}`")))
-    });
-    Ok(match unexpected {
-        Some(name) => Target::Unexpected(name),
-        None => Target::NothingUnexpected(violated),
+    Ok(match outcome.unexpected.first() {
+        Some(&invariant) => Target::Unexpected(invariant),
+        None => Target::NothingUnexpected(outcome.report.violated()),
     })
 }
 

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use expect_test::expect;
 use sksim::cli::{
-    ATTACKS, EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_OK, POLICIES, SUITES, implementations, main_with,
+    ATTACKS, EXIT_BAD_INPUT, EXIT_CRASH, EXIT_EXPECTATION, EXIT_HARNESS, EXIT_LIVENESS, EXIT_OK, EXIT_SAFETY,
+    POLICIES, SUITES, implementations, main_with,
 };
 
 /// Runs `sksim ARGS`; returns (status, stdout, stderr).
@@ -185,10 +186,7 @@ fn json_goes_to_stdout_alone_and_to_out() {
     let json_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli/leaky.json");
     let out_arg = json_path.to_str().expect("UTF-8 path");
     let (status, out, err) = sksim(&["run", file, "--format", "json", "--out", out_arg]);
-    assert_eq!(
-        status, EXIT_EXPECTATION,
-        "chatalot's server reads everything: {err}"
-    );
+    assert_eq!(status, EXIT_SAFETY, "chatalot's server reads everything: {err}");
     let parsed: serde_json::Value = serde_json::from_str(&out).expect("stdout is pure JSON");
     assert_eq!(std::fs::read_to_string(&json_path).expect("--out written"), out);
     assert!(err.contains("seed           5"), "parameters go to stderr: {err}");
@@ -237,7 +235,7 @@ fn the_table_report_is_exact() {
     let path = scenario_file("leaky-table.toml", LEAKY);
     let file = path.to_str().expect("UTF-8 path");
     let (status, out, _) = sksim(&["run", file]);
-    assert_eq!(status, EXIT_EXPECTATION);
+    assert_eq!(status, EXIT_SAFETY);
     expect![[r#"
         scenario       leaky: chatalot shows a curious server everything (FILE)
         seed           5
@@ -433,7 +431,7 @@ fn overrides_change_the_run_and_the_reproduction_command_names_them() {
     assert!(out.contains("implementation chatalot"), "{out}");
     assert!(out.contains("policy         never"), "{out}");
     assert_eq!(
-        status, EXIT_EXPECTATION,
+        status, EXIT_SAFETY,
         "under never, the removed member reads on: {out}"
     );
     assert!(
@@ -1040,7 +1038,7 @@ fn the_header_names_the_policy_and_its_source() {
     );
     let (status, out, _) = sksim(&["run", default.to_str().expect("UTF-8")]);
     assert_eq!(
-        status, EXIT_EXPECTATION,
+        status, EXIT_SAFETY,
         "nobody rotates, so the removed member reads on: {out}"
     );
     assert!(
@@ -1064,7 +1062,7 @@ fn run_takes_several_files_and_directories() {
     std::fs::write(dir.join("not-a-scenario.txt"), "ignored").expect("write");
     let dir_text = dir.to_str().expect("UTF-8");
     let (status, out, err) = sksim(&["run", dir_text]);
-    assert_eq!(status, EXIT_EXPECTATION, "the worst of 0 and 1: {out}{err}");
+    assert_eq!(status, EXIT_SAFETY, "the most severe of 0 and 4: {out}{err}");
     assert!(out.contains("a-healthy.toml: expectations met"), "{out}");
     assert!(out.contains("b-unmet.toml: EXPECTATIONS NOT MET"), "{out}");
     assert!(out.contains("reproduce with: sksim run"), "{out}");
@@ -1092,7 +1090,7 @@ fn run_takes_several_files_and_directories() {
     let entries = parsed.as_array().expect("an array");
     assert_eq!(entries.len(), 3);
     assert_eq!(entries[0]["status"], 0);
-    assert_eq!(entries[1]["status"], 1);
+    assert_eq!(entries[1]["status"], u64::from(EXIT_SAFETY));
     assert_eq!(entries[1]["report"]["expectations_met"], false);
     assert_eq!(entries[2]["status"], 2);
     assert!(entries[2]["report"].is_null() && entries[2]["error"].is_string());
@@ -1163,7 +1161,7 @@ fn mismatch_lines_write_times_as_the_tables_do() {
          [[event]]\nat = \"5m\"\naction = \"remove\"\nmember = 2\n",
     );
     let (status, out, _) = sksim(&["run", file.to_str().expect("UTF-8")]);
-    assert_eq!(status, EXIT_EXPECTATION, "{out}");
+    assert_eq!(status, EXIT_SAFETY, "{out}");
     let line = out
         .lines()
         .find(|l| l.contains("`post-removal-secrecy`: expected to hold"))
@@ -1258,4 +1256,84 @@ fn check_takes_a_directory() {
     assert_eq!(status, EXIT_OK, "{err}");
     assert!(out.lines().count() >= 40, "{out}");
     assert!(out.contains("quickstart.toml: ok"), "{out}");
+}
+
+/// Each failure class has its own exit status, and several results give the most severe: the harness, bad input,
+/// safety, a crash, liveness, then expectations otherwise not met.
+#[test]
+fn exit_statuses_follow_the_failure_class() {
+    use sksim::checkers::Invariant;
+    use sksim::cli::{most_severe, not_met_status};
+    assert_eq!(not_met_status(&[]), EXIT_EXPECTATION);
+    assert_eq!(not_met_status(&[Invariant::Delivery]), EXIT_LIVENESS);
+    assert_eq!(
+        not_met_status(&[Invariant::NoCrash, Invariant::Delivery]),
+        EXIT_CRASH
+    );
+    assert_eq!(
+        not_met_status(&[Invariant::NoCrash, Invariant::ReplayRejection]),
+        EXIT_SAFETY
+    );
+    for invariant in Invariant::ALL {
+        let expected = match invariant {
+            Invariant::NoCrash => EXIT_CRASH,
+            Invariant::Delivery => EXIT_LIVENESS,
+            _ => EXIT_SAFETY,
+        };
+        assert_eq!(not_met_status(&[invariant]), expected, "{invariant}");
+    }
+    assert_eq!(most_severe([]), EXIT_OK);
+    assert_eq!(
+        most_severe([EXIT_OK, EXIT_EXPECTATION, EXIT_LIVENESS]),
+        EXIT_LIVENESS
+    );
+    assert_eq!(
+        most_severe([EXIT_LIVENESS, EXIT_CRASH, EXIT_EXPECTATION]),
+        EXIT_CRASH
+    );
+    assert_eq!(most_severe([EXIT_CRASH, EXIT_SAFETY]), EXIT_SAFETY);
+    assert_eq!(most_severe([EXIT_SAFETY, EXIT_BAD_INPUT]), EXIT_BAD_INPUT);
+    assert_eq!(most_severe([EXIT_BAD_INPUT, EXIT_HARNESS, EXIT_OK]), EXIT_HARNESS);
+    // From the command line: a message lost and nothing else is a liveness failure; an expected violation that
+    // did not happen is a mismatch without one.
+    let lossy = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/joins-while-offline.toml");
+    let (status, out, _) = sksim(&["run", lossy]);
+    assert_eq!(status, EXIT_LIVENESS, "{out}");
+    let dir = std::env::temp_dir().join(format!("sksim-exit-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let quiet = dir.join("quiet.toml");
+    std::fs::write(
+        &quiet,
+        "name = \"quiet\"\nduration = \"1m\"\n[group]\nmembers = 3\n[expect]\nviolated = [\"delivery\"]\n",
+    )
+    .expect("written");
+    let (status, out, _) = sksim(&["run", quiet.to_str().expect("UTF-8")]);
+    assert_eq!(status, EXIT_EXPECTATION, "{out}");
+    std::fs::remove_dir_all(&dir).expect("cleaned up");
+}
+
+/// The README's table of exit statuses names exactly the statuses the CLI has, and its order of severity is the
+/// CLI's.
+#[test]
+fn the_readme_documents_every_exit_status() {
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).expect("README");
+    let mut documented: Vec<u8> = readme
+        .lines()
+        .filter_map(|line| line.strip_prefix("| "))
+        .filter_map(|rest| rest.split(" |").next()?.parse().ok())
+        .collect();
+    documented.sort_unstable();
+    let mut known = sksim::cli::EXIT_SEVERITY.to_vec();
+    known.sort_unstable();
+    assert_eq!(documented, known);
+    let order: Vec<String> = sksim::cli::EXIT_SEVERITY
+        .iter()
+        .filter(|&&s| s != EXIT_OK)
+        .map(u8::to_string)
+        .collect();
+    assert!(
+        readme.contains(&format!("in the order {}.", order.join(", "))),
+        "the README states the order of severity"
+    );
 }

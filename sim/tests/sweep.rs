@@ -11,7 +11,7 @@ use senderkeys::SuiteId;
 use sksim::attacks::AttackKind;
 use sksim::checkers::INVARIANTS;
 use sksim::checkers::Invariant;
-use sksim::cli::{EXIT_BAD_INPUT, EXIT_EXPECTATION, EXIT_OK, main_with};
+use sksim::cli::{EXIT_BAD_INPUT, EXIT_LIVENESS, EXIT_OK, main_with};
 use sksim::config::{Action, Attacker};
 use sksim::limits::DURATION_MAX;
 use sksim::runner::{RunError, run_scenario};
@@ -521,7 +521,7 @@ fn jobs_change_no_byte_of_what_sweep_prints_or_writes() {
     };
     let one = run("1");
     let (status, out, err, files) = &one;
-    assert_eq!(*status, EXIT_EXPECTATION, "{out}{err}");
+    assert_eq!(*status, EXIT_LIVENESS, "{out}{err}");
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     assert_eq!(
         names,
