@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use expect_test::expect;
 use sksim::checkers::INVARIANTS;
+use sksim::checkers::Invariant;
 use sksim::compare::{
     Comparison, METRICS, Request, Row, compare, plot_svg, render_csv, render_csv_per_seed, render_json,
     render_json_per_seed, render_svg, render_table,
@@ -174,9 +175,11 @@ fn policies_differ_as_expected() {
             }
         }
     }
-    let leaks = row(&c, "never").invariant("post-removal-secrecy").unwrap();
+    let leaks = row(&c, "never").invariant(Invariant::PostRemovalSecrecy).unwrap();
     assert_eq!(leaks.violated, 4);
-    let leaks = row(&c, "on-removal").invariant("post-removal-secrecy").unwrap();
+    let leaks = row(&c, "on-removal")
+        .invariant(Invariant::PostRemovalSecrecy)
+        .unwrap();
     assert_eq!(leaks.held, 4);
 
     let json = render_json(&c);

@@ -1,6 +1,7 @@
 //! Tidiness, checked on every `cargo test`: no function grows past [`FUNCTION_LINES_MAX`] lines unless it is on
-//! an allowlist that may only shrink (`sim/tests/data/long-functions.txt`), and every source file of `core/src`
-//! and `sim/src` is named in ARCHITECTURE.md's code map.
+//! an allowlist that may only shrink (`sim/tests/data/long-functions.txt`), every source file of `core/src`
+//! and `sim/src` is named in ARCHITECTURE.md's code map, and no invariant's name is written as a string outside its
+//! definition.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -226,5 +227,40 @@ fn every_source_file_is_in_the_code_map() {
         missing.is_empty(),
         "files ARCHITECTURE.md's code map does not name:\n{}",
         missing.join("\n")
+    );
+}
+
+/// An invariant's name is written once, in its checker's `DEFINITION`; everything else reads it from
+/// `sksim::checkers::Invariant`. Comments and `#[cfg(test)]` modules may quote names (they document and test the
+/// format); code may not.
+#[test]
+fn invariant_names_are_written_only_in_their_definition() {
+    let names: Vec<String> = sksim::checkers::Invariant::ALL
+        .iter()
+        .map(|i| format!("\"{}\"", i.name()))
+        .collect();
+    let mut found = Vec::new();
+    for path in rust_files(&root().join("sim/src")) {
+        let label = path.strip_prefix(root()).unwrap_or(&path).display().to_string();
+        let text = std::fs::read_to_string(&path).expect("readable");
+        for (number, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("#[cfg(test)]") {
+                break; // test modules come last in our files
+            }
+            let code = line.split("//").next().unwrap_or_default();
+            let definition =
+                label.starts_with("sim/src/checkers/") && code.trim_start().starts_with("name: \"");
+            if definition {
+                continue;
+            }
+            for name in names.iter().filter(|name| code.contains(name.as_str())) {
+                found.push(format!("{label}:{}: {name}", number + 1));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "invariant names written outside their definition (use sksim::checkers::Invariant):\n{}",
+        found.join("\n")
     );
 }

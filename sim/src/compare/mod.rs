@@ -153,8 +153,8 @@ impl Row {
     }
 
     /// The verdict counts of one invariant.
-    pub fn invariant(&self, name: &str) -> Option<&InvariantCount> {
-        self.invariants.iter().find(|i| i.name == name)
+    pub fn invariant(&self, invariant: Invariant) -> Option<&InvariantCount> {
+        self.invariants.iter().find(|i| i.name == invariant.name())
     }
 }
 
@@ -192,7 +192,7 @@ fn sample(report: &Report, end_us: u64) -> Result<SeedRun, RunError> {
     let leaks = report
         .invariants
         .iter()
-        .find(|r| r.invariant == "post-removal-secrecy")
+        .find(|r| r.invariant == Invariant::PostRemovalSecrecy)
         .map_or(0, |r| r.violations_total);
     let distribution = &report.distribution;
     let per_rotation = (distribution.rotations > 0).then_some(distribution.per_rotation.bytes as f64);

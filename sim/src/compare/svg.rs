@@ -268,7 +268,7 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
         .iter()
         .all(|row| row.metric("healing_time_s").is_none_or(|m| m.samples == 0));
     let nobody_left = c.rows.iter().all(|row| {
-        row.invariant("post-removal-secrecy")
+        row.invariant(crate::checkers::Invariant::PostRemovalSecrecy)
             .is_none_or(|i| i.not_applicable == row.runs)
     });
     let panels = [

@@ -8,7 +8,7 @@ use tabled::settings::object::{Columns, Object as _, Rows};
 use tabled::settings::{Alignment, Style};
 
 use super::{Comparison, MetricStats};
-use crate::checkers::INVARIANTS;
+use crate::checkers::Invariant;
 
 /// The metrics the table shows, with their column headers.
 const TABLE_METRICS: [(&str, &str); 6] = [
@@ -120,10 +120,10 @@ pub fn render_table(c: &Comparison) -> String {
         }
     }));
     invariants.push_record(header);
-    for name in INVARIANTS {
-        let mut record = vec![name.to_owned()];
+    for invariant in Invariant::ALL {
+        let mut record = vec![invariant.name().to_owned()];
         record.extend(c.rows.iter().map(|row| {
-            row.invariant(name).map_or_else(
+            row.invariant(invariant).map_or_else(
                 || "—".to_owned(),
                 |count| {
                     let mut text = format!("{}/{}", count.held, row.runs);
