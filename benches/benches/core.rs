@@ -51,7 +51,7 @@
 //!   (chacha20poly1305 0.11); `aes-256-cbc/encrypt-100B`, `aes-256-cbc/decrypt-100B` (cbc 0.2 over aes 0.9,
 //!   PKCS#7: 112 bytes of ciphertext).
 //! - `ed25519/sign-<n>B`, `ed25519/verify-strict-<n>B` (ed25519-dalek 3, `SigningKey::sign` and
-//!   `VerifyingKey::verify_strict`, as `senderkeys::signing` calls them) over the bytes each signed suite
+//!   `VerifyingKey::verify_strict`, as `senderkeys`' `SigningKeyPair` and `SigningPublicKey` call them) over the bytes each signed suite
 //!   signs for a 100-byte message: p2p 116 (the ciphertext), accord 128 (nonce ‖ ciphertext), signal 141
 //!   (version byte ‖ protobuf: 18 bytes of distribution id, 6 of chain id, 2 of iteration, 114 of
 //!   ciphertext; iteration 0 of the benchmark's key), hardened 144 (11-byte header ‖ nonce length ‖
@@ -106,18 +106,18 @@ use hkdf::Hkdf;
 use hmac::{Hmac, Mac};
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng as _, SeedableRng};
+use senderkeys::Signed;
 use senderkeys::consts::{
     AEAD_NONCE_BYTES, AEAD_TAG_BYTES, CBC_IV_BYTES, CHAIN_KEY_BYTES, FORWARD_JUMP_MAX, SKIPPED_KEYS_MAX,
 };
-use senderkeys::kdf::{CHATALOT_CHAIN_INFO, Kdf, SIGNAL_MESSAGE_KEY_INFO};
-use senderkeys::suite::Signed;
 use senderkeys::wire::hardened::HEADER_BYTES;
+use senderkeys::{CHATALOT_CHAIN_INFO, Kdf, SIGNAL_MESSAGE_KEY_INFO};
 use senderkeys::{GroupId, GroupSession, MemberId, SuiteId};
 use sha2::{Digest, Sha256};
 
 const PLAINTEXT: [u8; 100] = [0x5a; 100];
 const GROUP: &str = "bench";
-/// The prefix of the Signal distribution id (private in `senderkeys::message`; replicated byte for byte).
+/// The prefix of the Signal distribution id (private in `senderkeys`; replicated byte for byte).
 const SIGNAL_DISTRIBUTION_ID_PREFIX: &[u8] = b"sksim/signal-distribution-id";
 /// The iteration the cache benchmark's receiver jumps to, and the cached iteration it then decrypts.
 const CACHE_JUMP: u32 = 100;
@@ -251,7 +251,7 @@ fn receiver_cache_len(session: &GroupSession, sender: &MemberId) -> usize {
 }
 
 // ---------------------------------------------------------------------------------------------------------
-// The raw primitives, called exactly as `senderkeys::{kdf, cipher, signing, message}` call them.
+// The raw primitives, called exactly as `senderkeys`' `Kdf`, `Cipher`, signing keys and messages call them.
 // ---------------------------------------------------------------------------------------------------------
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {

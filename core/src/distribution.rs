@@ -7,7 +7,7 @@
 //! this group.
 
 use crate::consts::{CHAIN_KEY_BYTES, SIGNATURE_BYTES};
-use crate::error::{Error, Result};
+use crate::error::{Error, PeerMisbehaved, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
 use crate::kdf::ChainKey;
 use crate::memo::SharedMemo;
@@ -119,11 +119,12 @@ pub(crate) fn parse(
             let d = SignalDistribution::parse(wire)?;
             let expected = signal_distribution_id(origin.group);
             if d.distribution_id != expected {
-                return Err(Error::WrongGroup {
+                return Err(PeerMisbehaved::WrongGroup {
                     what: "signal distribution",
                     expected: hex::encode(expected),
                     found: hex::encode(d.distribution_id),
-                });
+                }
+                .into());
             }
             signed(
                 "signal distribution",
@@ -175,22 +176,24 @@ fn signed(
 
 fn check_sender(what: &'static str, origin: Origin<'_>, claimed: &MemberId) -> Result<()> {
     if claimed != origin.member {
-        return Err(Error::SenderMismatch {
+        return Err(PeerMisbehaved::SenderMismatch {
             what,
             from: origin.member.clone(),
             claimed: claimed.to_string(),
-        });
+        }
+        .into());
     }
     Ok(())
 }
 
 fn check_group(what: &'static str, origin: Origin<'_>, claimed: &GroupId) -> Result<()> {
     if claimed != origin.group {
-        return Err(Error::WrongGroup {
+        return Err(PeerMisbehaved::WrongGroup {
             what,
             expected: origin.group.to_string(),
             found: claimed.to_string(),
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -236,10 +239,11 @@ fn parse_p2p(origin: Origin<'_>, wire: &[u8], memo: Option<&SharedMemo>) -> Resu
         .signing_key
         .is_some_and(|k| crate::memo::verify(memo, &k, &d.encrypted_sender_key, &d.signature));
     if !verifies {
-        return Err(Error::BadSignature {
+        return Err(PeerMisbehaved::BadSignature {
             sender: origin.member.clone(),
             key_id,
-        });
+        }
+        .into());
     }
     Ok(dist)
 }

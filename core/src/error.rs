@@ -1,16 +1,30 @@
-//! The crate's one error type.
+//! The crate's one error type, in two groups.
 //!
-//! Reasons are flat and named. The first group is "the peer sent bad data" (every one of them leaves the
-//! receiving state unchanged); the second is "the caller misused the API". Each variant's message says what
-//! was wrong and, where the caller can act, what to do.
+//! [`Error`] is either [`Error::PeerMisbehaved`] — the bytes another member (or whoever controls the network)
+//! sent are wrong: a malformed, forged, replayed, misdirected or unwelcome message or distribution; every one of
+//! them leaves the receiving state unchanged — or [`Error::ApiMisuse`] — the caller asked for something this
+//! state cannot do (encrypt before creating a key, an invalid id, a plaintext too large, a chain used up, an
+//! export that does not import). Every reason is a flat, named variant of one of the two, so matching on the
+//! group answers "whose fault was it?" and matching on the variant answers "what exactly?". Each message says
+//! what was wrong and, where the caller can act, what to do; [`Error`]'s `Display` is its reason's, word for word.
 
 use crate::ids::{KeyId, MemberId};
 
-/// Everything that can go wrong in `senderkeys`.
+/// Everything that can go wrong in `senderkeys`: whose fault it was, and what exactly.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// The peer (or the network) sent bad data; the state that refused it is unchanged.
+    #[error(transparent)]
+    PeerMisbehaved(#[from] PeerMisbehaved),
+    /// The caller misused the API.
+    #[error(transparent)]
+    ApiMisuse(#[from] ApiMisuse),
+}
+
+/// The peer sent bad data: the reasons a message or distribution is refused. A refusal changes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
-pub enum Error {
-    // ----- the peer sent bad data -----
+pub enum PeerMisbehaved {
     /// The bytes do not parse as the named wire message.
     #[error("malformed {what}: {detail}")]
     Malformed {
@@ -159,8 +173,12 @@ pub enum Error {
         /// The retired key id.
         key_id: KeyId,
     },
+}
 
-    // ----- the caller misused the API -----
+/// The caller misused the API.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ApiMisuse {
     /// `encrypt` was called before a sender key was created.
     #[error("no own sender key: call `create_sender_key` before encrypting")]
     NoOwnSenderKey,
@@ -200,49 +218,206 @@ pub enum Error {
 pub type Result<T, E = Error> = core::result::Result<T, E>;
 
 impl Error {
-    /// Shorthand for [`Error::Malformed`].
+    /// Shorthand for [`PeerMisbehaved::Malformed`].
     pub(crate) fn malformed(what: &'static str, detail: impl Into<String>) -> Self {
-        Error::Malformed {
+        PeerMisbehaved::Malformed {
             what,
             detail: detail.into(),
         }
+        .into()
     }
 
-    /// True for reasons that mean "the peer sent bad data" (as opposed to API misuse).
-    pub fn is_peer_misbehaviour(&self) -> bool {
-        !matches!(
-            self,
-            Error::NoOwnSenderKey
-                | Error::IterationExhausted { .. }
-                | Error::PlaintextTooLarge { .. }
-                | Error::InvalidId { .. }
-                | Error::BadState { .. }
-        )
+    /// The peer's misbehaviour, if that is what this is.
+    pub fn peer_misbehaved(&self) -> Option<&PeerMisbehaved> {
+        match self {
+            Error::PeerMisbehaved(reason) => Some(reason),
+            Error::ApiMisuse(_) => None,
+        }
     }
 
-    /// A short stable name for the reason, for reports and metrics (e.g. `"duplicate"`).
+    /// The caller's misuse, if that is what this is.
+    pub fn api_misuse(&self) -> Option<&ApiMisuse> {
+        match self {
+            Error::ApiMisuse(reason) => Some(reason),
+            Error::PeerMisbehaved(_) => None,
+        }
+    }
+
+    /// A short stable name for the reason, for reports and metrics (e.g. `"duplicate"`): the variant's, whichever
+    /// group it is in.
     pub fn reason(&self) -> &'static str {
         match self {
-            Error::Malformed { .. } => "malformed",
-            Error::BadLength { .. } => "bad-length",
-            Error::UnsupportedVersion { .. } => "unsupported-version",
-            Error::TooLarge { .. } => "too-large",
-            Error::BadSignature { .. } => "bad-signature",
-            Error::NoVerifyingKey { .. } => "no-verifying-key",
-            Error::DecryptionFailed { .. } => "decryption-failed",
-            Error::Duplicate { .. } => "duplicate",
-            Error::TooFarAhead { .. } => "too-far-ahead",
-            Error::UnknownKey { .. } => "unknown-key",
-            Error::UnknownSender { .. } => "unknown-sender",
-            Error::WrongGroup { .. } => "wrong-group",
-            Error::SenderMismatch { .. } => "sender-mismatch",
-            Error::KeyConflict { .. } => "key-conflict",
-            Error::RetiredKey { .. } => "retired-key",
-            Error::NoOwnSenderKey => "no-own-sender-key",
-            Error::IterationExhausted { .. } => "iteration-exhausted",
-            Error::PlaintextTooLarge { .. } => "plaintext-too-large",
-            Error::InvalidId { .. } => "invalid-id",
-            Error::BadState { .. } => "bad-state",
+            Error::PeerMisbehaved(reason) => reason.reason(),
+            Error::ApiMisuse(reason) => reason.reason(),
         }
+    }
+}
+
+impl PeerMisbehaved {
+    /// A short stable name for the reason (e.g. `"duplicate"`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            PeerMisbehaved::Malformed { .. } => "malformed",
+            PeerMisbehaved::BadLength { .. } => "bad-length",
+            PeerMisbehaved::UnsupportedVersion { .. } => "unsupported-version",
+            PeerMisbehaved::TooLarge { .. } => "too-large",
+            PeerMisbehaved::BadSignature { .. } => "bad-signature",
+            PeerMisbehaved::NoVerifyingKey { .. } => "no-verifying-key",
+            PeerMisbehaved::DecryptionFailed { .. } => "decryption-failed",
+            PeerMisbehaved::Duplicate { .. } => "duplicate",
+            PeerMisbehaved::TooFarAhead { .. } => "too-far-ahead",
+            PeerMisbehaved::UnknownKey { .. } => "unknown-key",
+            PeerMisbehaved::UnknownSender { .. } => "unknown-sender",
+            PeerMisbehaved::WrongGroup { .. } => "wrong-group",
+            PeerMisbehaved::SenderMismatch { .. } => "sender-mismatch",
+            PeerMisbehaved::KeyConflict { .. } => "key-conflict",
+            PeerMisbehaved::RetiredKey { .. } => "retired-key",
+        }
+    }
+}
+
+impl ApiMisuse {
+    /// A short stable name for the reason (e.g. `"no-own-sender-key"`).
+    pub fn reason(&self) -> &'static str {
+        match self {
+            ApiMisuse::NoOwnSenderKey => "no-own-sender-key",
+            ApiMisuse::IterationExhausted { .. } => "iteration-exhausted",
+            ApiMisuse::PlaintextTooLarge { .. } => "plaintext-too-large",
+            ApiMisuse::InvalidId { .. } => "invalid-id",
+            ApiMisuse::BadState { .. } => "bad-state",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every reason of the peer's group, one value each.
+    fn peer_reasons() -> Vec<PeerMisbehaved> {
+        let mut reasons = vec![
+            PeerMisbehaved::Malformed {
+                what: "m",
+                detail: "d".into(),
+            },
+            PeerMisbehaved::BadLength {
+                what: "m",
+                field: "f",
+                expected: 1,
+                actual: 2,
+            },
+            PeerMisbehaved::UnsupportedVersion {
+                what: "m",
+                version: 2,
+                supported: 1,
+            },
+            PeerMisbehaved::TooLarge {
+                what: "m",
+                actual: 2,
+                limit: 1,
+            },
+        ];
+        reasons.extend(sender_reasons());
+        reasons
+    }
+
+    /// The peer's reasons that name a sender.
+    fn sender_reasons() -> Vec<PeerMisbehaved> {
+        let (sender, key_id) = (MemberId::new("alice").expect("valid"), KeyId::Chain(7));
+        vec![
+            PeerMisbehaved::BadSignature {
+                sender: sender.clone(),
+                key_id,
+            },
+            PeerMisbehaved::NoVerifyingKey {
+                sender: sender.clone(),
+            },
+            PeerMisbehaved::DecryptionFailed {
+                sender: sender.clone(),
+                key_id,
+                iteration: 3,
+            },
+            PeerMisbehaved::Duplicate {
+                sender: sender.clone(),
+                key_id,
+                iteration: 3,
+            },
+            PeerMisbehaved::TooFarAhead {
+                sender: sender.clone(),
+                key_id,
+                iteration: 9,
+                next: 1,
+                jump: 8,
+                jump_max: 4,
+            },
+            PeerMisbehaved::UnknownKey {
+                sender: sender.clone(),
+                key_id,
+            },
+            PeerMisbehaved::UnknownSender {
+                sender: sender.clone(),
+            },
+            PeerMisbehaved::WrongGroup {
+                what: "m",
+                expected: "g".into(),
+                found: "h".into(),
+            },
+            PeerMisbehaved::SenderMismatch {
+                what: "m",
+                from: sender.clone(),
+                claimed: "bob".into(),
+            },
+            PeerMisbehaved::KeyConflict {
+                sender: sender.clone(),
+                key_id,
+            },
+            PeerMisbehaved::RetiredKey { sender, key_id },
+        ]
+    }
+
+    /// Every reason of the caller's group, one value each.
+    fn api_reasons() -> Vec<ApiMisuse> {
+        vec![
+            ApiMisuse::NoOwnSenderKey,
+            ApiMisuse::IterationExhausted {
+                key_id: KeyId::Chain(7),
+            },
+            ApiMisuse::PlaintextTooLarge { actual: 2, limit: 1 },
+            ApiMisuse::InvalidId {
+                what: "member",
+                id: String::new(),
+                reason: "must not be empty",
+            },
+            ApiMisuse::BadState { detail: "d".into() },
+        ]
+    }
+
+    /// Every reason of both groups.
+    fn every_reason() -> Vec<Error> {
+        let peer = peer_reasons().into_iter().map(Error::from);
+        peer.chain(api_reasons().into_iter().map(Error::from)).collect()
+    }
+
+    #[test]
+    fn the_groups_add_nothing_to_the_message_or_the_reason() {
+        for error in every_reason() {
+            let (text, reason) = match &error {
+                Error::PeerMisbehaved(inner) => (inner.to_string(), inner.reason()),
+                Error::ApiMisuse(inner) => (inner.to_string(), inner.reason()),
+            };
+            assert_eq!(error.to_string(), text);
+            assert_eq!(error.reason(), reason);
+            assert!(std::error::Error::source(&error).is_none(), "{error}");
+        }
+    }
+
+    #[test]
+    fn every_error_is_in_exactly_one_group_and_reasons_are_distinct() {
+        let errors = every_reason();
+        let peer = errors.iter().filter(|e| e.peer_misbehaved().is_some()).count();
+        let api = errors.iter().filter(|e| e.api_misuse().is_some()).count();
+        assert_eq!((peer, api), (15, 5));
+        let reasons: std::collections::BTreeSet<_> = errors.iter().map(Error::reason).collect();
+        assert_eq!(reasons.len(), errors.len());
     }
 }

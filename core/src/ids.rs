@@ -5,7 +5,7 @@ use core::fmt;
 use sha2::{Digest, Sha256};
 
 use crate::consts::{FINGERPRINT_BYTES, ID_BYTES_MAX};
-use crate::error::{Error, Result};
+use crate::error::{ApiMisuse, Result};
 
 /// Checks the rules shared by member and group ids.
 fn check_id(what: &'static str, id: &str) -> Result<()> {
@@ -18,11 +18,12 @@ fn check_id(what: &'static str, id: &str) -> Result<()> {
     } else {
         return Ok(());
     };
-    Err(Error::InvalidId {
+    Err(ApiMisuse::InvalidId {
         what,
         id: id.chars().take(40).collect(),
         reason,
-    })
+    }
+    .into())
 }
 
 /// The first eight bytes of an id, zero-padded, as a big-endian integer.
@@ -70,7 +71,7 @@ macro_rules! string_id {
 
             /// Validates an id given as bytes (formats that carry ids as byte strings).
             pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
-                let id = core::str::from_utf8(bytes).map_err(|_| Error::InvalidId {
+                let id = core::str::from_utf8(bytes).map_err(|_| ApiMisuse::InvalidId {
                     what: $what,
                     id: String::from_utf8_lossy(bytes).chars().take(40).collect(),
                     reason: "is not valid UTF-8",

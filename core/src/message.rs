@@ -6,7 +6,7 @@ use sha2::{Digest, Sha256};
 
 use crate::cipher::Nonce;
 use crate::consts::{AEAD_NONCE_BYTES, DISTRIBUTION_ID_BYTES, PLAINTEXT_BYTES_MAX, SIGNATURE_BYTES};
-use crate::error::{Error, Result};
+use crate::error::{ApiMisuse, PeerMisbehaved, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
 use crate::kdf::MessageKey;
 use crate::sender_key::OwnSenderKey;
@@ -64,7 +64,7 @@ impl Incoming {
 }
 
 /// The 16-byte Signal distribution id this project uses for a group: SHA-256("sksim/signal-distribution-id" ‖ group)[..16].
-pub fn signal_distribution_id(group: &GroupId) -> [u8; DISTRIBUTION_ID_BYTES] {
+pub(crate) fn signal_distribution_id(group: &GroupId) -> [u8; DISTRIBUTION_ID_BYTES] {
     let digest = Sha256::new()
         .chain_update(b"sksim/signal-distribution-id")
         .chain_update(group.as_str())
@@ -99,10 +99,11 @@ pub(crate) fn seal<R: CryptoRng + ?Sized>(
     plaintext: &[u8],
 ) -> Result<EncryptedMessage> {
     if plaintext.len() > PLAINTEXT_BYTES_MAX {
-        return Err(Error::PlaintextTooLarge {
+        return Err(ApiMisuse::PlaintextTooLarge {
             actual: plaintext.len(),
             limit: PLAINTEXT_BYTES_MAX,
-        });
+        }
+        .into());
     }
     let desc = suite.suite();
     let (iteration, message_key) = own.step(&desc.kdf)?;
@@ -297,11 +298,12 @@ fn parse_signal(group: &GroupId, wire: &[u8]) -> Result<Incoming> {
     let msg = SignalMessage::parse(wire)?;
     let expected = signal_distribution_id(group);
     if msg.distribution_id != expected {
-        return Err(Error::WrongGroup {
+        return Err(PeerMisbehaved::WrongGroup {
             what: "signal message",
             expected: hex::encode(expected),
             found: hex::encode(msg.distribution_id),
-        });
+        }
+        .into());
     }
     Ok(Incoming {
         key_id: Some(KeyId::Chain(msg.chain_id)),
@@ -330,18 +332,20 @@ fn parse_hardened(wire: &[u8]) -> Result<Incoming> {
 fn parse_p2p(group: &GroupId, from: &MemberId, wire: &[u8]) -> Result<Incoming> {
     let msg = P2pGroupMessage::parse(wire)?;
     if &msg.group_id != group {
-        return Err(Error::WrongGroup {
+        return Err(PeerMisbehaved::WrongGroup {
             what: "p2p group message",
             expected: group.to_string(),
             found: msg.group_id.to_string(),
-        });
+        }
+        .into());
     }
     if &msg.sender_id != from {
-        return Err(Error::SenderMismatch {
+        return Err(PeerMisbehaved::SenderMismatch {
             what: "p2p group message",
             from: from.clone(),
             claimed: msg.sender_id.to_string(),
-        });
+        }
+        .into());
     }
     Ok(Incoming {
         key_id: None,

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 use crate::consts::{FORWARD_JUMP_MAX, SKIPPED_KEYS_MAX};
-use crate::error::{Error, Result};
+use crate::error::{PeerMisbehaved, Result};
 use crate::ids::{KeyId, MemberId};
 use crate::kdf::{ChainKey, MessageKey};
 use crate::memo::Steps;
@@ -58,7 +58,7 @@ impl KeyLookup {
 
 impl ReceiverState {
     /// A receiver state positioned at `iteration` with chain key `chain_key`.
-    pub fn new(
+    pub(crate) fn new(
         key_id: KeyId,
         signing_key: Option<SigningPublicKey>,
         chain_key: ChainKey,
@@ -101,23 +101,25 @@ impl ReceiverState {
                     iteration,
                     message_key: key.clone(),
                 }),
-                None => Err(Error::Duplicate {
+                None => Err(PeerMisbehaved::Duplicate {
                     sender: sender.clone(),
                     key_id: self.key_id,
                     iteration,
-                }),
+                }
+                .into()),
             };
         }
         let jump = u64::from(iteration) - self.next;
         if jump > u64::from(FORWARD_JUMP_MAX) {
-            return Err(Error::TooFarAhead {
+            return Err(PeerMisbehaved::TooFarAhead {
                 sender: sender.clone(),
                 key_id: self.key_id,
                 iteration,
                 next: self.next,
                 jump,
                 jump_max: FORWARD_JUMP_MAX,
-            });
+            }
+            .into());
         }
         Ok(self.derive_forward(steps, iteration))
     }

@@ -3,7 +3,7 @@
 use rand_core::CryptoRng;
 
 use crate::consts::CHAIN_KEY_BYTES;
-use crate::error::{Error, Result};
+use crate::error::{ApiMisuse, Result};
 use crate::ids::KeyId;
 use crate::kdf::{ChainKey, Kdf, MessageKey};
 use crate::receiver::ITERATIONS_END;
@@ -38,7 +38,7 @@ pub struct SenderKeyDistribution {
 impl OwnSenderKey {
     /// Draws a fresh sender key for `suite` from the caller's RNG: chain key, signing key (signed suites)
     /// and key id (a random 32-bit chain id, or the signing key's fingerprint for Accord and the p2p sketch).
-    pub fn generate<R: CryptoRng + ?Sized>(suite: SuiteId, rng: &mut R) -> Self {
+    pub(crate) fn generate<R: CryptoRng + ?Sized>(suite: SuiteId, rng: &mut R) -> Self {
         let mut chain_key = [0u8; CHAIN_KEY_BYTES];
         rng.fill_bytes(&mut chain_key);
         let signing = suite.is_signed().then(|| SigningKeyPair::generate(rng));
@@ -73,13 +73,8 @@ impl OwnSenderKey {
         self.signing.as_ref().map(SigningKeyPair::public)
     }
 
-    /// The secret signing key pair (`None` for unsigned suites). What a signing-key compromise takes.
-    pub fn signing_key_pair(&self) -> Option<&SigningKeyPair> {
-        self.signing.as_ref()
-    }
-
     /// The distribution of this key at its current iteration.
-    pub fn distribution(&self) -> Result<SenderKeyDistribution> {
+    pub(crate) fn distribution(&self) -> Result<SenderKeyDistribution> {
         Ok(SenderKeyDistribution {
             key_id: self.key_id,
             iteration: self.current_iteration()?,
@@ -89,7 +84,7 @@ impl OwnSenderKey {
     }
 
     fn current_iteration(&self) -> Result<u32> {
-        u32::try_from(self.next).map_err(|_| Error::IterationExhausted { key_id: self.key_id })
+        u32::try_from(self.next).map_err(|_| ApiMisuse::IterationExhausted { key_id: self.key_id }.into())
     }
 
     /// Takes the next message key and moves the chain on.

@@ -3,7 +3,7 @@
 use std::collections::VecDeque;
 
 use crate::consts::{FORWARD_JUMP_MAX, RETIRED_KEY_IDS_MAX, SENDER_STATES_MAX};
-use crate::error::{Error, Result};
+use crate::error::{PeerMisbehaved, Result};
 use crate::ids::{KeyId, MemberId};
 use crate::kdf::Kdf;
 use crate::receiver::ReceiverState;
@@ -11,7 +11,7 @@ use crate::sender_key::SenderKeyDistribution;
 
 /// One sender's keys, as one receiver holds them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct SenderRecord {
+pub(crate) struct SenderRecord {
     /// Invariant: at most [`SENDER_STATES_MAX`], newest first, distinct key ids.
     pub(crate) states: VecDeque<ReceiverState>,
     /// Invariant: at most [`RETIRED_KEY_IDS_MAX`], oldest first, none of them in `states`.
@@ -20,7 +20,7 @@ pub struct SenderRecord {
 
 impl SenderRecord {
     /// The retained states, newest first.
-    pub fn states(&self) -> impl Iterator<Item = &ReceiverState> {
+    pub(crate) fn states(&self) -> impl Iterator<Item = &ReceiverState> {
         self.states.iter()
     }
 
@@ -39,20 +39,22 @@ impl SenderRecord {
     ) -> Result<KeyId> {
         let key_id = dist.key_id;
         if self.retired.contains(&key_id) {
-            return Err(Error::RetiredKey {
+            return Err(PeerMisbehaved::RetiredKey {
                 sender: from.clone(),
                 key_id,
-            });
+            }
+            .into());
         }
         if let Some(held) = self.states.iter().find(|s| s.key_id == key_id) {
             let same_key = held.signing_key == dist.signing_key && held.agrees_with(kdf, &dist);
             return if same_key {
                 Ok(key_id)
             } else {
-                Err(Error::KeyConflict {
+                Err(PeerMisbehaved::KeyConflict {
                     sender: from.clone(),
                     key_id,
-                })
+                }
+                .into())
             };
         }
         // One state more, and no spare capacity: a receiver holds a record per sender, so a deque's default

@@ -11,14 +11,13 @@ use std::collections::{BTreeMap, VecDeque};
 use rand_core::CryptoRng;
 
 use crate::distribution::{self, Origin};
-use crate::error::{Error, Result};
+use crate::error::{ApiMisuse, PeerMisbehaved, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
 use crate::memo::{self, SharedMemo, Steps};
 use crate::message::{self, EncryptedMessage, Incoming};
 use crate::receiver::ReceiverState;
 use crate::sender_key::OwnSenderKey;
 use crate::sender_record::SenderRecord;
-use crate::signing::SigningKeyPair;
 use crate::suite::SuiteId;
 
 /// One member's Sender Keys state for one group.
@@ -106,7 +105,7 @@ impl GroupSession {
 
     /// The distribution of the own sender key at its current iteration (for a newcomer, or a member who asked).
     pub fn distribution(&self) -> Result<Vec<u8>> {
-        let own = self.own.as_ref().ok_or(Error::NoOwnSenderKey)?;
+        let own = self.own.as_ref().ok_or(ApiMisuse::NoOwnSenderKey)?;
         distribution::encode(self.suite, self.origin(), own, self.replaced)
     }
 
@@ -128,7 +127,7 @@ impl GroupSession {
         rng: &mut R,
         plaintext: &[u8],
     ) -> Result<EncryptedMessage> {
-        let own = self.own.as_mut().ok_or(Error::NoOwnSenderKey)?;
+        let own = self.own.as_mut().ok_or(ApiMisuse::NoOwnSenderKey)?;
         message::seal(self.suite, &self.group, &self.me, own, rng, plaintext)
     }
 
@@ -165,13 +164,13 @@ impl GroupSession {
         let cipher = self.suite.suite().cipher;
         let record = self.senders.get_mut(from).filter(|r| !r.states.is_empty());
         let states = &mut record
-            .ok_or_else(|| Error::UnknownSender { sender: from.clone() })?
+            .ok_or_else(|| PeerMisbehaved::UnknownSender { sender: from.clone() })?
             .states;
         let memo = self.memo.as_ref();
         let index = find_state(states, from, &incoming, memo)?;
         let state = &mut states[index];
         let lookup = state.lookup(Steps { kdf: &kdf, memo }, from, incoming.iteration)?;
-        let failed = || Error::DecryptionFailed {
+        let failed = || PeerMisbehaved::DecryptionFailed {
             sender: from.clone(),
             key_id: state.key_id,
             iteration: incoming.iteration,
@@ -205,37 +204,6 @@ impl GroupSession {
             .flat_map(SenderRecord::states)
     }
 
-    /// The adversary's tool (used by the simulator on clones and insiders, never by an honest member): encrypts
-    /// `plaintext` in `sender`'s name from the newest receiver state held for it, at that state's next iteration,
-    /// signed with `stolen` — the sender's secret signing key — or, without it, with a fresh key pair of the
-    /// forger's own, which every signed suite's receivers refuse. Unsigned suites need no key: any member holding a
-    /// sender's chain can write as that sender. Changes nothing in this session.
-    pub fn forge_as<R: CryptoRng + ?Sized>(
-        &self,
-        sender: &MemberId,
-        stolen: Option<&SigningKeyPair>,
-        rng: &mut R,
-        plaintext: &[u8],
-    ) -> Result<Vec<u8>> {
-        let state = self
-            .receiver_states(sender)
-            .next()
-            .ok_or_else(|| Error::UnknownSender {
-                sender: sender.clone(),
-            })?;
-        let signing = match stolen {
-            Some(key) => Some(key.clone()),
-            None => self.suite.is_signed().then(|| SigningKeyPair::generate(rng)),
-        };
-        let mut forged = OwnSenderKey {
-            key_id: state.key_id,
-            signing,
-            chain_key: state.chain_key.clone(),
-            next: state.next,
-        };
-        Ok(message::seal(self.suite, &self.group, sender, &mut forged, rng, plaintext)?.wire)
-    }
-
     /// Every sender with at least one retained state, in order.
     pub fn senders(&self) -> impl Iterator<Item = &MemberId> {
         self.senders
@@ -258,25 +226,27 @@ fn find_state(
 ) -> Result<usize> {
     match incoming.key_id {
         Some(key_id) => {
-            let index = states
-                .iter()
-                .position(|s| s.key_id == key_id)
-                .ok_or_else(|| Error::UnknownKey {
-                    sender: from.clone(),
-                    key_id,
-                })?;
+            let index =
+                states
+                    .iter()
+                    .position(|s| s.key_id == key_id)
+                    .ok_or_else(|| PeerMisbehaved::UnknownKey {
+                        sender: from.clone(),
+                        key_id,
+                    })?;
             if !signature_ok(&states[index], incoming, memo) {
-                return Err(Error::BadSignature {
+                return Err(PeerMisbehaved::BadSignature {
                     sender: from.clone(),
                     key_id,
-                });
+                }
+                .into());
             }
             Ok(index)
         }
         None => states
             .iter()
             .position(|s| s.signing_key.is_some() && signature_ok(s, incoming, memo))
-            .ok_or_else(|| Error::NoVerifyingKey { sender: from.clone() }),
+            .ok_or_else(|| PeerMisbehaved::NoVerifyingKey { sender: from.clone() }.into()),
     }
 }
 

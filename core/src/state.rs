@@ -3,7 +3,7 @@
 //!
 //! Export is how a simulator clones a compromised member for the adversary and how tests prove that a
 //! rejected input left the state byte-identical. Import treats its input as untrusted: every invariant of
-//! the session is checked, and anything off is [`Error::BadState`] naming what was wrong.
+//! the session is checked, and anything off is [`ApiMisuse::BadState`] naming what was wrong.
 //!
 //! The exported bytes hold every secret of the session in the clear; treat them as the session itself.
 
@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 use serde::{Deserialize, Serialize};
 
 use crate::consts::{RETIRED_KEY_IDS_MAX, SENDER_STATES_MAX, SKIPPED_KEYS_MAX};
-use crate::error::{Error, Result};
+use crate::error::{ApiMisuse, Error, Result};
 use crate::ids::{GroupId, KeyId, MemberId};
 use crate::kdf::{ChainKey, MessageKey};
 use crate::receiver::{ITERATIONS_END, ReceiverState};
@@ -23,7 +23,7 @@ use crate::signing::{SigningKeyPair, SigningPublicKey};
 use crate::suite::{Signed, SuiteId};
 
 /// The version of the export format.
-pub const STATE_FORMAT_VERSION: u32 = 1;
+pub(crate) const STATE_FORMAT_VERSION: u32 = 1;
 
 #[derive(Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,9 +65,10 @@ struct ReceiverSnapshot {
 }
 
 fn bad(detail: impl Into<String>) -> Error {
-    Error::BadState {
+    ApiMisuse::BadState {
         detail: detail.into(),
     }
+    .into()
 }
 
 fn hex32(field: &str, text: &str) -> Result<[u8; 32]> {

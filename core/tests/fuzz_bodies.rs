@@ -1,10 +1,10 @@
-//! Drives the fuzz-target bodies (`senderkeys::fuzzing`) with genuine encodings from every suite and with
+//! Drives the fuzz-target bodies (`senderkeys::testing::fuzz`) with genuine encodings from every suite and with
 //! seeded mutations of them, so the round-trip laws the fuzzers assert are also checked by `cargo test`.
 
 mod common;
 
 use rand_core::Rng;
-use senderkeys::{SuiteId, fuzzing};
+use senderkeys::{SuiteId, testing::fuzz};
 
 /// Mutations tried per genuine encoding.
 const MUTATIONS: usize = 300;
@@ -13,13 +13,13 @@ const MUTATIONS: usize = 300;
 fn feed(suite: SuiteId, distribution: bool, data: &[u8]) {
     let tagged = |tag: u8| [&[tag], data].concat();
     match (suite, distribution) {
-        (SuiteId::Accord, false) => fuzzing::accord_envelope(data),
-        (SuiteId::Accord, true) => fuzzing::accord_distribution(data),
-        (SuiteId::Chatalot, false) => fuzzing::chatalot_message(data),
-        (SuiteId::Chatalot, true) => fuzzing::chatalot_distribution(data),
-        (SuiteId::P2p, d) => fuzzing::p2p(&tagged(u8::from(d))),
-        (SuiteId::Signal, d) => fuzzing::signal(&tagged(u8::from(d))),
-        (SuiteId::Hardened, d) => fuzzing::hardened(&tagged(u8::from(d))),
+        (SuiteId::Accord, false) => fuzz::accord_envelope(data),
+        (SuiteId::Accord, true) => fuzz::accord_distribution(data),
+        (SuiteId::Chatalot, false) => fuzz::chatalot_message(data),
+        (SuiteId::Chatalot, true) => fuzz::chatalot_distribution(data),
+        (SuiteId::P2p, d) => fuzz::p2p(&tagged(u8::from(d))),
+        (SuiteId::Signal, d) => fuzz::signal(&tagged(u8::from(d))),
+        (SuiteId::Hardened, d) => fuzz::hardened(&tagged(u8::from(d))),
     }
 }
 

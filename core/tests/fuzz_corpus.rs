@@ -1,5 +1,5 @@
 //! The fuzz targets' seed corpora (`fuzz/corpus/<target>/`) and saved regressions (`fuzz/regressions/<target>/`),
-//! replayed through the fuzz-target bodies (`senderkeys::fuzzing`) so that `cargo test` checks every committed
+//! replayed through the fuzz-target bodies (`senderkeys::testing::fuzz`) so that `cargo test` checks every committed
 //! input without libFuzzer.
 //!
 //! The seed corpora are generated here, deterministically: genuine encodings (the known-answer vectors' `wire`
@@ -16,21 +16,21 @@ use std::panic::{self, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
 use senderkeys::wire::{accord, chatalot, hardened, p2p, signal};
-use senderkeys::{GroupId, MemberId, SuiteId, fuzzing};
+use senderkeys::{GroupId, MemberId, SuiteId, testing::fuzz};
 
 /// A fuzz-target body.
 type Body = fn(&[u8]);
 
 /// Every fuzz target in `fuzz/fuzz_targets/`, with the body it runs.
 const TARGETS: [(&str, Body); 8] = [
-    ("accord_envelope", fuzzing::accord_envelope),
-    ("accord_distribution", fuzzing::accord_distribution),
-    ("chatalot_message", fuzzing::chatalot_message),
-    ("chatalot_distribution", fuzzing::chatalot_distribution),
-    ("p2p", fuzzing::p2p),
-    ("signal", fuzzing::signal),
-    ("hardened", fuzzing::hardened),
-    ("receiver", fuzzing::receiver),
+    ("accord_envelope", fuzz::accord_envelope),
+    ("accord_distribution", fuzz::accord_distribution),
+    ("chatalot_message", fuzz::chatalot_message),
+    ("chatalot_distribution", fuzz::chatalot_distribution),
+    ("p2p", fuzz::p2p),
+    ("signal", fuzz::signal),
+    ("hardened", fuzz::hardened),
+    ("receiver", fuzz::receiver),
 ];
 
 /// Bounds on the number of seed files per target: enough to cover each format, few enough to stay small.
@@ -726,7 +726,7 @@ fn hardened() -> Seeds {
 }
 
 /// Lengths of the receiver target's random seeds: a few operations, a few dozen, and more than
-/// [`OPS_MAX`](fuzzing::receiver::OPS_MAX) (the rest is not decoded).
+/// [`OPS_MAX`](fuzz::receiver::OPS_MAX) (the rest is not decoded).
 const RECEIVER_SEED_LENGTHS: [usize; 4] = [24, 120, 400, 1_200];
 
 /// The structured receiver target's seeds: for each suite (the first byte picks it), seeded random scripts of
@@ -910,7 +910,7 @@ fn seed_generation_is_deterministic_and_panic_free() {
 
 #[test]
 fn receiver_seeds_cover_every_suite_and_operation() {
-    use fuzzing::receiver::{OPS_MAX, Script};
+    use fuzz::receiver::{OPS_MAX, Script};
     let seeds = receiver();
     let mut suites = BTreeMap::new();
     let mut operations = BTreeMap::new();

@@ -1,10 +1,10 @@
-//! The structured receiver target (`senderkeys::fuzzing::receiver`): hand-written scripts whose outcome is known,
+//! The structured receiver target (`senderkeys::testing::fuzz::receiver`): hand-written scripts whose outcome is known,
 //! so that the target's oracle is itself tested — a script that must be accepted is, one that must be refused is,
 //! and the target's own checks fire when they should.
 
 use senderkeys::SuiteId;
 use senderkeys::consts::{FORWARD_JUMP_MAX, SKIPPED_KEYS_MAX};
-use senderkeys::fuzzing::receiver::{Op, Script, Summary, far_future_jump, run};
+use senderkeys::testing::fuzz::receiver::{Op, Script, Summary, far_future_jump, run};
 
 const ALICE: u8 = 0;
 const BOB: u8 = 1;
@@ -231,11 +231,11 @@ fn decoding_caps_the_operations_and_never_fails() {
     let long = vec![0x55u8; 100_000];
     assert_eq!(
         Script::decode(&long).ops.len(),
-        senderkeys::fuzzing::receiver::OPS_MAX
+        senderkeys::testing::fuzz::receiver::OPS_MAX
     );
     assert!(Script::decode(&[]).ops.is_empty());
     for len in 0..64 {
         let data: Vec<u8> = (0..len).map(|i| (i * 37 % 251) as u8).collect();
-        senderkeys::fuzzing::receiver(&data);
+        senderkeys::testing::fuzz::receiver(&data);
     }
 }

@@ -4,11 +4,11 @@
 mod common;
 
 use common::{Pair, accept, pair};
+use senderkeys::ChainKey;
 use senderkeys::consts::{
     FORWARD_JUMP_MAX, ID_BYTES_MAX, PLAINTEXT_BYTES_MAX, RETIRED_KEY_IDS_MAX, SENDER_STATES_MAX,
     SKIPPED_KEYS_MAX,
 };
-use senderkeys::kdf::ChainKey;
 use senderkeys::{GroupId, GroupSession, KeyId, MemberId, SuiteId};
 use serde_json::{Value, json};
 
@@ -265,7 +265,7 @@ fn plaintext_of_exactly_the_limit_round_trips_one_more_byte_is_refused() {
             .encrypt(&mut p.rng, &[0xff; PLAINTEXT_BYTES_MAX + 1])
             .expect_err("too large");
         assert_eq!(err.reason(), "plaintext-too-large", "{suite}");
-        assert!(!err.is_peer_misbehaviour(), "{suite}");
+        assert!(err.api_misuse().is_some(), "{suite}");
         assert_eq!(
             p.alice.export(),
             before,
@@ -292,7 +292,7 @@ fn own_key_at_u32_max_encrypts_once_then_is_exhausted() {
         let before = alice.export();
         let err = alice.encrypt(&mut p.rng, b"one more").expect_err("exhausted");
         assert_eq!(err.reason(), "iteration-exhausted", "{suite}");
-        assert!(!err.is_peer_misbehaviour(), "{suite}");
+        assert!(err.api_misuse().is_some(), "{suite}");
         let err = alice.distribution().expect_err("exhausted");
         assert_eq!(err.reason(), "iteration-exhausted", "{suite}");
         assert_eq!(
@@ -361,7 +361,7 @@ fn ids_one_byte_over_id_bytes_max_are_invalid() {
         assert_eq!(id.len(), ID_BYTES_MAX + 1);
         let err = MemberId::new(id.clone()).expect_err("too long");
         assert_eq!(err.reason(), "invalid-id", "member {id}");
-        assert!(!err.is_peer_misbehaviour());
+        assert!(err.api_misuse().is_some());
         assert_eq!(
             GroupId::new(id.clone()).map_err(|e| e.reason()),
             Err("invalid-id"),
@@ -375,7 +375,7 @@ fn ids_one_byte_over_id_bytes_max_are_invalid() {
 fn assert_bad_state(state: &Value, what: &str) {
     let err = import(state).expect_err(what);
     assert_eq!(err.reason(), "bad-state", "{what}: {err}");
-    assert!(!err.is_peer_misbehaviour(), "{what}");
+    assert!(err.api_misuse().is_some(), "{what}");
 }
 
 #[test]

@@ -6,7 +6,7 @@ mod common;
 use common::{group, member, rng};
 use rand_core::Rng;
 use senderkeys::consts::{MEMO_CHAIN_STEP_SLOTS, MEMO_PUBLIC_KEY_SLOTS, MEMO_VERDICT_SLOTS};
-use senderkeys::kdf::{ChainKey, Kdf};
+use senderkeys::{ChainKey, Kdf};
 use senderkeys::{GroupSession, MemberId, Memo, SharedMemo, SigningKeyPair, SuiteId};
 
 /// `bytes` with the little-endian u64 of its first eight bytes increased by `by`: the memo's slot of the
@@ -235,7 +235,9 @@ fn sessions_with_a_memo_answer_exactly_as_sessions_without() {
                     2 => inputs.push(sent[k][..sent[k].len() - 1].to_vec()),
                     3 => {
                         let forger = &receivers[0].session;
-                        if let Ok(forged) = forger.forge_as(&alice_id, None, &mut rng, b"forged") {
+                        if let Ok(forged) =
+                            senderkeys::testing::forge_as(forger, &alice_id, None, &mut rng, b"forged")
+                        {
                             inputs.push(forged);
                         }
                     }

@@ -9,8 +9,8 @@ mod common;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use common::{Pair, group, member, pair};
+use senderkeys::SigningKeyPair;
 use senderkeys::consts::{SENDER_STATES_MAX, WIRE_BYTES_MAX};
-use senderkeys::signing::SigningKeyPair;
 use senderkeys::wire::accord::AccordEnvelope;
 use senderkeys::wire::hardened::{HardenedDistribution, HardenedMessage};
 use senderkeys::wire::p2p::{P2pDistribution, P2pGroupMessage};
@@ -593,7 +593,7 @@ fn encrypt_before_create_sender_key_is_no_own_sender_key() {
             .expect_err("no key yet");
         assert_eq!(err.reason(), "no-own-sender-key", "{suite}");
         assert!(
-            !err.is_peer_misbehaviour(),
+            err.api_misuse().is_some(),
             "{suite}: misuse is not the peer's fault"
         );
         let err = session.distribution().expect_err("no key yet");

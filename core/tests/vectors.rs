@@ -9,11 +9,11 @@ mod common;
 
 use std::path::PathBuf;
 
-use senderkeys::cipher::Nonce;
-use senderkeys::kdf::{ChainKey, Kdf, MessageKey};
-use senderkeys::signing::SigningPublicKey;
-use senderkeys::suite::Signed;
+use senderkeys::Nonce;
+use senderkeys::Signed;
+use senderkeys::SigningPublicKey;
 use senderkeys::wire::{accord, chatalot, hardened, p2p, signal};
+use senderkeys::{ChainKey, Kdf, MessageKey};
 use senderkeys::{GroupSession, SuiteId};
 use serde::{Deserialize, Serialize};
 
@@ -95,11 +95,7 @@ fn generate(suite: SuiteId) -> VectorFile {
     let mut rng = common::rng(VECTOR_SEED + index);
     let mut alice = GroupSession::new(suite, common::group(), common::member("alice"));
     alice.create_sender_key(&mut rng).expect("create sender key");
-    let own = alice
-        .own_sender_key()
-        .expect("own key")
-        .distribution()
-        .expect("distribution");
+    let own = senderkeys::testing::own_distribution(&alice).expect("distribution");
     let desc = suite.suite();
     let mut messages = Vec::new();
     for iteration in 0..=*MESSAGE_ITERATIONS.last().expect("non-empty") {

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| senderkeys::fuzzing::accord_distribution(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| senderkeys::testing::fuzz::accord_distribution(data));

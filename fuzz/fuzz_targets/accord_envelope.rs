@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| senderkeys::fuzzing::accord_envelope(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| senderkeys::testing::fuzz::accord_envelope(data));

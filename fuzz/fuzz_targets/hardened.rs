@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| senderkeys::fuzzing::hardened(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| senderkeys::testing::fuzz::hardened(data));

@@ -1,2 +1,2 @@
 #![no_main]
-libfuzzer_sys::fuzz_target!(|data: &[u8]| senderkeys::fuzzing::p2p(data));
+libfuzzer_sys::fuzz_target!(|data: &[u8]| senderkeys::testing::fuzz::p2p(data));

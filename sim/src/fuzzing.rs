@@ -1,6 +1,6 @@
 //! The bodies of the fuzz targets that need the simulator (`fuzz/fuzz_targets/`): each target file is a few
 //! lines calling one of these, and `cargo test` replays the committed corpora through them
-//! (`sim/tests/fuzz_corpus.rs`). The wire-format bodies are in `senderkeys::fuzzing`.
+//! (`sim/tests/fuzz_corpus.rs`). The wire-format bodies are in `senderkeys::testing::fuzz`.
 //!
 //! - [`scenario()`]: the scenario-file parser, fed arbitrary text.
 //! - [`simulation`]: a whole simulation (like libsignal's `interaction` target). The bytes are decoded

@@ -35,6 +35,18 @@ impl From<senderkeys::Error> for Rejection {
     }
 }
 
+impl From<senderkeys::PeerMisbehaved> for Rejection {
+    fn from(e: senderkeys::PeerMisbehaved) -> Self {
+        senderkeys::Error::from(e).into()
+    }
+}
+
+impl From<senderkeys::ApiMisuse> for Rejection {
+    fn from(e: senderkeys::ApiMisuse) -> Self {
+        senderkeys::Error::from(e).into()
+    }
+}
+
 /// How an implementation's distributions travel.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -3,9 +3,9 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::{Rng, SeedableRng};
-use senderkeys::cipher::{Cipher, Nonce};
-use senderkeys::kdf::{ChainKey, Kdf};
 use senderkeys::wire::chatalot::{ChatalotDistribution, ChatalotMessage};
+use senderkeys::{ChainKey, Kdf};
+use senderkeys::{Cipher, Nonce};
 use senderkeys::{GroupId, MemberId};
 use serde_json::Value;
 use sksim::implementation::{

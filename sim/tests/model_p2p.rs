@@ -3,10 +3,10 @@
 
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
-use senderkeys::cipher::{Cipher, Nonce};
-use senderkeys::kdf::{ChainKey, Kdf};
-use senderkeys::signing::SigningKeyPair;
+use senderkeys::SigningKeyPair;
 use senderkeys::wire::p2p::{P2pDistribution, P2pGroupMessage, P2pSenderKeyRecord};
+use senderkeys::{ChainKey, Kdf};
+use senderkeys::{Cipher, Nonce};
 use senderkeys::{GroupId, MemberId};
 use sksim::implementation::{
     Accepted, BUDGET_EXHAUSTED, Implementation, ImplementationFactory, Rejection, Transport, WorkBudget,

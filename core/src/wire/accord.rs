@@ -313,6 +313,7 @@ mod tests {
 
     use super::*;
     use crate::consts::{AEAD_TAG_BYTES, CIPHERTEXT_BYTES_MAX, WIRE_BYTES_MAX};
+    use crate::error::PeerMisbehaved;
 
     fn example_envelope() -> AccordEnvelope {
         AccordEnvelope {
@@ -371,18 +372,18 @@ mod tests {
 
     fn detail(error: Error) -> String {
         match error {
-            Error::Malformed { detail, .. } => detail,
+            Error::PeerMisbehaved(PeerMisbehaved::Malformed { detail, .. }) => detail,
             other => panic!("expected Malformed, got {other:?}"),
         }
     }
 
     fn bad_length(what: &'static str, field: &'static str, expected: usize, actual: usize) -> Error {
-        Error::BadLength {
+        Error::PeerMisbehaved(PeerMisbehaved::BadLength {
             what,
             field,
             expected,
             actual,
-        }
+        })
     }
 
     #[test]
@@ -439,20 +440,20 @@ mod tests {
         let error = AccordEnvelope::parse(&envelope_with("v", json!(2))).unwrap_err();
         assert_eq!(
             error,
-            Error::UnsupportedVersion {
+            Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                 what: ENVELOPE,
                 version: 2,
                 supported: 1
-            }
+            })
         );
         let error = AccordEnvelope::parse(&envelope_with("v", json!(0))).unwrap_err();
         assert_eq!(
             error,
-            Error::UnsupportedVersion {
+            Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                 what: ENVELOPE,
                 version: 0,
                 supported: 1
-            }
+            })
         );
     }
 
@@ -461,11 +462,11 @@ mod tests {
         let error = AccordEnvelope::parse(br#"{"v":2,"new":"shape"}"#).unwrap_err();
         assert_eq!(
             error,
-            Error::UnsupportedVersion {
+            Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                 what: ENVELOPE,
                 version: 2,
                 supported: 1
-            }
+            })
         );
     }
 
@@ -613,9 +614,12 @@ mod tests {
         assert!(detail(error).contains("expected a JSON object"));
         assert!(matches!(
             AccordEnvelope::parse(b"null"),
-            Err(Error::Malformed { .. })
+            Err(Error::PeerMisbehaved(PeerMisbehaved::Malformed { .. }))
         ));
-        assert!(matches!(AccordEnvelope::parse(b""), Err(Error::Malformed { .. })));
+        assert!(matches!(
+            AccordEnvelope::parse(b""),
+            Err(Error::PeerMisbehaved(PeerMisbehaved::Malformed { .. }))
+        ));
     }
 
     #[test]
@@ -640,11 +644,11 @@ mod tests {
         let limit = CIPHERTEXT_BYTES_MAX;
         assert_eq!(
             error,
-            Error::TooLarge {
+            Error::PeerMisbehaved(PeerMisbehaved::TooLarge {
                 what: ENVELOPE,
                 actual: limit + 1,
                 limit
-            }
+            })
         );
     }
 
@@ -706,10 +710,12 @@ mod tests {
     #[test]
     fn rejects_oversized_input() {
         let bytes = vec![b' '; WIRE_BYTES_MAX + 1];
-        let too_large = |what| Error::TooLarge {
-            what,
-            actual: WIRE_BYTES_MAX + 1,
-            limit: WIRE_BYTES_MAX,
+        let too_large = |what| {
+            Error::PeerMisbehaved(PeerMisbehaved::TooLarge {
+                what,
+                actual: WIRE_BYTES_MAX + 1,
+                limit: WIRE_BYTES_MAX,
+            })
         };
         assert_eq!(AccordEnvelope::parse(&bytes), Err(too_large(ENVELOPE)));
         assert_eq!(AccordDistribution::parse(&bytes), Err(too_large(DISTRIBUTION)));

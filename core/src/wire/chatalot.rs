@@ -14,7 +14,7 @@
 //!   `sk`. A version-1 message without `sk` is rejected with a detail saying so; `sk` must be `true`.
 //! - A message whose `v` is not 1 is reported as an unsupported version whatever its other fields.
 //! - `chain_id` and `iteration` must be integers in `0..=u32::MAX`; `nonce` exactly 12 bytes; `chain_key`
-//!   exactly 32 bytes; `sender_id` the UTF-8 bytes of a valid member id ([`Error::InvalidId`] if not).
+//!   exactly 32 bytes; `sender_id` the UTF-8 bytes of a valid member id ([`PeerMisbehaved::Malformed`](crate::error::PeerMisbehaved::Malformed) if not).
 //! - The distribution carries no version and no signing key: Chatalot messages are not signed.
 //! - The upload body `{"chain_id":N,"distribution":{..}}` repeats the chain id outside the distribution;
 //!   that wrapper is the server API's, not a wire format, and is not handled here.
@@ -191,7 +191,7 @@ impl ChatalotDistribution {
     }
 
     /// Parses a distribution, rejecting missing, duplicate or unknown fields, any field of the wrong type,
-    /// range or length, and a `sender_id` that is not a valid member id ([`Error::InvalidId`]).
+    /// range or length, and a `sender_id` that is not a valid member id ([`PeerMisbehaved::Malformed`](crate::error::PeerMisbehaved::Malformed)).
     pub fn parse(bytes: &[u8]) -> Result<Self> {
         check_wire_size(DISTRIBUTION, bytes)?;
         let raw: RawDistribution = parse_object(DISTRIBUTION, bytes)?;
@@ -214,6 +214,7 @@ mod tests {
 
     use super::*;
     use crate::consts::{AEAD_TAG_BYTES, CIPHERTEXT_BYTES_MAX, WIRE_BYTES_MAX};
+    use crate::error::PeerMisbehaved;
 
     fn example_message() -> ChatalotMessage {
         ChatalotMessage {
@@ -275,7 +276,7 @@ mod tests {
 
     fn detail(error: Error) -> String {
         match error {
-            Error::Malformed { detail, .. } => detail,
+            Error::PeerMisbehaved(PeerMisbehaved::Malformed { detail, .. }) => detail,
             other => panic!("expected Malformed, got {other:?}"),
         }
     }
@@ -312,20 +313,20 @@ mod tests {
         let error = ChatalotMessage::parse(&message_with("v", json!(2))).unwrap_err();
         assert_eq!(
             error,
-            Error::UnsupportedVersion {
+            Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                 what: MESSAGE,
                 version: 2,
                 supported: 1
-            }
+            })
         );
         let error = ChatalotMessage::parse(br#"{"v":3,"other":"shape"}"#).unwrap_err();
         assert_eq!(
             error,
-            Error::UnsupportedVersion {
+            Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                 what: MESSAGE,
                 version: 3,
                 supported: 1
-            }
+            })
         );
     }
 
@@ -433,12 +434,12 @@ mod tests {
     #[test]
     fn rejects_short_ciphertext() {
         let error = ChatalotMessage::parse(&body_with("ciphertext", json!(vec![0; 15]))).unwrap_err();
-        let expected = Error::BadLength {
+        let expected = Error::PeerMisbehaved(PeerMisbehaved::BadLength {
             what: MESSAGE,
             field: "ciphertext",
             expected: AEAD_TAG_BYTES,
             actual: 15,
-        };
+        });
         assert_eq!(error, expected);
     }
 
@@ -458,11 +459,11 @@ mod tests {
         let limit = CIPHERTEXT_BYTES_MAX;
         assert_eq!(
             error,
-            Err(Error::TooLarge {
+            Err(Error::PeerMisbehaved(PeerMisbehaved::TooLarge {
                 what: MESSAGE,
                 actual: limit + 1,
                 limit
-            })
+            }))
         );
     }
 
@@ -471,12 +472,12 @@ mod tests {
         let error = ChatalotMessage::parse(&body_with("nonce", json!(vec![0; 11]))).unwrap_err();
         assert_eq!(
             error,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: MESSAGE,
                 field: "nonce",
                 expected: AEAD_NONCE_BYTES,
                 actual: 11
-            }
+            })
         );
     }
 
@@ -493,12 +494,12 @@ mod tests {
     fn rejects_31_byte_chain_key() {
         let error =
             ChatalotDistribution::parse(&distribution_with("chain_key", json!(vec![7; 31]))).unwrap_err();
-        let expected = Error::BadLength {
+        let expected = Error::PeerMisbehaved(PeerMisbehaved::BadLength {
             what: DISTRIBUTION,
             field: "chain_key",
             expected: CHAIN_KEY_BYTES,
             actual: 31,
-        };
+        });
         assert_eq!(error, expected);
     }
 
@@ -507,7 +508,7 @@ mod tests {
         let error =
             ChatalotDistribution::parse(&distribution_with("sender_id", json!([0xff, 0xfe]))).unwrap_err();
         assert!(
-            matches!(&error, Error::Malformed { what: DISTRIBUTION, detail }
+            matches!(&error, Error::PeerMisbehaved(PeerMisbehaved::Malformed { what: DISTRIBUTION, detail })
                 if detail.contains("`sender_id`") && detail.contains("is not valid UTF-8")),
             "{error:?}"
         );
@@ -517,13 +518,13 @@ mod tests {
     fn rejects_invalid_sender_id() {
         let error = ChatalotDistribution::parse(&distribution_with("sender_id", json!([]))).unwrap_err();
         assert!(
-            matches!(&error, Error::Malformed { what: DISTRIBUTION, detail } if detail.contains("`sender_id`")),
+            matches!(&error, Error::PeerMisbehaved(PeerMisbehaved::Malformed { what: DISTRIBUTION, detail }) if detail.contains("`sender_id`")),
             "{error:?}"
         );
         let error =
             ChatalotDistribution::parse(&distribution_with("sender_id", json!([97, 10]))).unwrap_err();
         assert!(
-            matches!(&error, Error::Malformed { what: DISTRIBUTION, detail } if detail.contains("`sender_id`")),
+            matches!(&error, Error::PeerMisbehaved(PeerMisbehaved::Malformed { what: DISTRIBUTION, detail }) if detail.contains("`sender_id`")),
             "{error:?}"
         );
     }
@@ -531,10 +532,12 @@ mod tests {
     #[test]
     fn rejects_oversized_input() {
         let bytes = vec![b' '; WIRE_BYTES_MAX + 1];
-        let too_large = |what| Error::TooLarge {
-            what,
-            actual: WIRE_BYTES_MAX + 1,
-            limit: WIRE_BYTES_MAX,
+        let too_large = |what| {
+            Error::PeerMisbehaved(PeerMisbehaved::TooLarge {
+                what,
+                actual: WIRE_BYTES_MAX + 1,
+                limit: WIRE_BYTES_MAX,
+            })
         };
         assert_eq!(ChatalotMessage::parse(&bytes), Err(too_large(MESSAGE)));
         assert_eq!(ChatalotDistribution::parse(&bytes), Err(too_large(DISTRIBUTION)));

@@ -27,7 +27,7 @@
 use core::fmt;
 
 use crate::consts::{AEAD_NONCE_BYTES, CHAIN_KEY_BYTES, SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES};
-use crate::error::{Error, Result};
+use crate::error::{Error, PeerMisbehaved, Result};
 use crate::wire::{check_aead_ciphertext, check_wire_size, fixed};
 
 /// The format version this crate writes and reads.
@@ -63,15 +63,16 @@ impl<'a> Reader<'a> {
         Reader { what, rest: bytes }
     }
 
-    /// The next `n` bytes, or [`Error::BadLength`] naming `field` if fewer remain.
+    /// The next `n` bytes, or [`PeerMisbehaved::BadLength`] naming `field` if fewer remain.
     fn take(&mut self, field: &'static str, n: usize) -> Result<&'a [u8]> {
         let Some((head, tail)) = self.rest.split_at_checked(n) else {
-            return Err(Error::BadLength {
+            return Err(PeerMisbehaved::BadLength {
                 what: self.what,
                 field,
                 expected: n,
                 actual: self.rest.len(),
-            });
+            }
+            .into());
         };
         self.rest = tail;
         Ok(head)
@@ -119,11 +120,12 @@ fn read_header(reader: &mut Reader<'_>, kind: u8) -> Result<(u32, u32)> {
     let version = reader.u8("version")?;
     if version != HARDENED_VERSION {
         let supported = u32::from(HARDENED_VERSION);
-        return Err(Error::UnsupportedVersion {
+        return Err(PeerMisbehaved::UnsupportedVersion {
             what,
             version: u32::from(version),
             supported,
-        });
+        }
+        .into());
     }
     let found = reader.u8("kind")?;
     if found != kind {
@@ -207,12 +209,13 @@ impl HardenedMessage {
         let nonce_len = usize::from(reader.u8("nonce_len")?);
         if nonce_len != AEAD_NONCE_BYTES {
             let (expected, actual) = (AEAD_NONCE_BYTES, nonce_len);
-            return Err(Error::BadLength {
+            return Err(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "nonce",
                 expected,
                 actual,
-            });
+            }
+            .into());
         }
         let nonce = reader.array("nonce")?;
         // Only slices the input: a huge declared length fails here, before anything is allocated.
@@ -342,7 +345,7 @@ mod tests {
     fn assert_malformed(err: &Error, what: &str, detail: &str) {
         assert_eq!(err.reason(), "malformed", "{err:?}");
         assert!(
-            matches!(err, Error::Malformed { what: w, detail: d } if *w == what && d == detail),
+            matches!(err, Error::PeerMisbehaved(PeerMisbehaved::Malformed { what: w, detail: d }) if *w == what && d == detail),
             "{err:?}"
         );
     }
@@ -379,11 +382,11 @@ mod tests {
         for version in [0u8, 2, 0xff] {
             let mut bytes = example_message().encode();
             bytes[0] = version;
-            let expected = Error::UnsupportedVersion {
+            let expected = Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                 what: WHAT_MESSAGE,
                 version: u32::from(version),
                 supported: 1,
-            };
+            });
             assert_eq!(HardenedMessage::parse(&bytes).unwrap_err(), expected);
             let mut bytes = example_distribution().encode();
             bytes[0] = version;
@@ -391,10 +394,10 @@ mod tests {
             assert!(
                 matches!(
                     err,
-                    Error::UnsupportedVersion {
+                    Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                         what: WHAT_DISTRIBUTION,
                         ..
-                    }
+                    })
                 ),
                 "{err:?}"
             );
@@ -446,12 +449,12 @@ mod tests {
         let err = HardenedMessage::parse(&bytes).unwrap_err();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "nonce",
                 expected: 12,
                 actual: 11
-            }
+            })
         );
     }
 
@@ -462,35 +465,35 @@ mod tests {
         let expected = usize::try_from(u32::MAX).unwrap();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "ciphertext",
                 expected,
                 actual: remaining
-            }
+            })
         );
         let ct_len = u32::try_from(remaining + 1).unwrap();
         let err = HardenedMessage::parse(&with_ct_len(ct_len)).unwrap_err();
         let expected = remaining + 1;
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "ciphertext",
                 expected,
                 actual: remaining
-            }
+            })
         );
         // A length that swallows part of the signature leaves the signature short.
         let err = HardenedMessage::parse(&with_ct_len(17)).unwrap_err();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "signature",
                 expected: 64,
                 actual: 63
-            }
+            })
         );
     }
 
@@ -501,12 +504,12 @@ mod tests {
         let err = HardenedMessage::parse(&bytes).unwrap_err();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "ciphertext",
                 expected: 16,
                 actual: 15
-            }
+            })
         );
     }
 
@@ -530,12 +533,12 @@ mod tests {
     fn rejects_74_byte_distribution() {
         let bytes = example_distribution().encode();
         let err = HardenedDistribution::parse(&bytes[..DISTRIBUTION_BYTES - 1]).unwrap_err();
-        let expected = Error::BadLength {
+        let expected = Error::PeerMisbehaved(PeerMisbehaved::BadLength {
             what: WHAT_DISTRIBUTION,
             field: "signing_public_key",
             expected: SIGNING_PUBLIC_KEY_BYTES,
             actual: SIGNING_PUBLIC_KEY_BYTES - 1,
-        };
+        });
         assert_eq!(err, expected);
     }
 
@@ -556,10 +559,12 @@ mod tests {
     #[test]
     fn rejects_oversized_input_before_parsing() {
         let big = vec![HARDENED_VERSION; WIRE_BYTES_MAX + 1];
-        let too_large = |what| Error::TooLarge {
-            what,
-            actual: WIRE_BYTES_MAX + 1,
-            limit: WIRE_BYTES_MAX,
+        let too_large = |what| {
+            Error::PeerMisbehaved(PeerMisbehaved::TooLarge {
+                what,
+                actual: WIRE_BYTES_MAX + 1,
+                limit: WIRE_BYTES_MAX,
+            })
         };
         assert_eq!(HardenedMessage::parse(&big).unwrap_err(), too_large(WHAT_MESSAGE));
         assert_eq!(

@@ -8,7 +8,7 @@ use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Number;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, PeerMisbehaved, Result};
 
 /// Serialises a raw struct as compact JSON.
 pub(crate) fn to_json<T: Serialize>(raw: &T) -> Vec<u8> {
@@ -18,7 +18,7 @@ pub(crate) fn to_json<T: Serialize>(raw: &T) -> Vec<u8> {
 }
 
 /// Parses a JSON object (never an array) into a raw struct; serde_json's message, with its line and
-/// column, becomes the detail of [`Error::Malformed`].
+/// column, becomes the detail of [`PeerMisbehaved::Malformed`].
 pub(crate) fn parse_object<T: DeserializeOwned>(what: &'static str, bytes: &[u8]) -> Result<T> {
     serde_json::from_slice::<Object<T>>(bytes)
         .map(|object| object.0)
@@ -45,11 +45,12 @@ pub(crate) fn u32_field(what: &'static str, field: &str, number: &Number) -> Res
 pub(crate) fn check_version(what: &'static str, v: &Number, supported: u32) -> Result<()> {
     let version = u32_field(what, "v", v)?;
     if version != supported {
-        return Err(Error::UnsupportedVersion {
+        return Err(PeerMisbehaved::UnsupportedVersion {
             what,
             version,
             supported,
-        });
+        }
+        .into());
     }
     Ok(())
 }

@@ -22,16 +22,17 @@ pub mod p2p;
 pub mod signal;
 
 use crate::consts::{AEAD_TAG_BYTES, CIPHERTEXT_BYTES_MAX, WIRE_BYTES_MAX};
-use crate::error::{Error, Result};
+use crate::error::{Error, PeerMisbehaved, Result};
 
 /// Refuses input larger than [`WIRE_BYTES_MAX`] before any parsing (no allocation beyond what the input justifies).
 pub(crate) fn check_wire_size(what: &'static str, bytes: &[u8]) -> Result<()> {
     if bytes.len() > WIRE_BYTES_MAX {
-        return Err(Error::TooLarge {
+        return Err(PeerMisbehaved::TooLarge {
             what,
             actual: bytes.len(),
             limit: WIRE_BYTES_MAX,
-        });
+        }
+        .into());
     }
     Ok(())
 }
@@ -42,23 +43,27 @@ pub(crate) fn fixed<const N: usize>(
     field: &'static str,
     bytes: &[u8],
 ) -> Result<[u8; N]> {
-    bytes.try_into().map_err(|_| Error::BadLength {
-        what,
-        field,
-        expected: N,
-        actual: bytes.len(),
+    bytes.try_into().map_err(|_| {
+        PeerMisbehaved::BadLength {
+            what,
+            field,
+            expected: N,
+            actual: bytes.len(),
+        }
+        .into()
     })
 }
 
 /// Checks an AEAD ciphertext (tag included): at least the tag, at most [`CIPHERTEXT_BYTES_MAX`].
 pub(crate) fn check_aead_ciphertext(what: &'static str, ciphertext: &[u8]) -> Result<()> {
     if ciphertext.len() < AEAD_TAG_BYTES {
-        return Err(Error::BadLength {
+        return Err(PeerMisbehaved::BadLength {
             what,
             field: "ciphertext",
             expected: AEAD_TAG_BYTES,
             actual: ciphertext.len(),
-        });
+        }
+        .into());
     }
     check_ciphertext_max(what, ciphertext)
 }
@@ -66,11 +71,12 @@ pub(crate) fn check_aead_ciphertext(what: &'static str, ciphertext: &[u8]) -> Re
 /// Checks a ciphertext against [`CIPHERTEXT_BYTES_MAX`].
 pub(crate) fn check_ciphertext_max(what: &'static str, ciphertext: &[u8]) -> Result<()> {
     if ciphertext.len() > CIPHERTEXT_BYTES_MAX {
-        return Err(Error::TooLarge {
+        return Err(PeerMisbehaved::TooLarge {
             what,
             actual: ciphertext.len(),
             limit: CIPHERTEXT_BYTES_MAX,
-        });
+        }
+        .into());
     }
     Ok(())
 }

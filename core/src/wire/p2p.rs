@@ -6,7 +6,7 @@
 //! absent on the wire and reads back as the default. The parser then rejects what the default cannot be:
 //! empty ids, nonces and signatures of the wrong length, an AEAD ciphertext shorter than its tag, an empty
 //! encrypted sender key. Ids that are not valid UTF-8 are already refused by the protobuf decoder; ids
-//! that break [`MemberId`]/[`GroupId`] rules are reported as [`Error::Malformed`] naming the field, because
+//! that break [`MemberId`]/[`GroupId`] rules are reported as [`PeerMisbehaved::Malformed`] naming the field, because
 //! the bad data came from the peer.
 //!
 //! Quirks of the seed that this codec carries faithfully rather than fixes:
@@ -29,7 +29,7 @@ use prost::Message as _;
 use crate::consts::{
     AEAD_NONCE_BYTES, CHAIN_KEY_BYTES, SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES, WIRE_BYTES_MAX,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, PeerMisbehaved, Result};
 use crate::ids::{GroupId, MemberId};
 use crate::wire::{check_aead_ciphertext, check_wire_size, fixed};
 
@@ -194,19 +194,21 @@ impl P2pDistribution {
         let raw: RawDistribution = decode(WHAT_DISTRIBUTION, bytes)?;
         let key_len = raw.encrypted_sender_key.len();
         if key_len == 0 {
-            return Err(Error::BadLength {
+            return Err(PeerMisbehaved::BadLength {
                 what: WHAT_DISTRIBUTION,
                 field: "encrypted_sender_key",
                 expected: 1,
                 actual: 0,
-            });
+            }
+            .into());
         }
         if key_len > WIRE_BYTES_MAX {
-            return Err(Error::TooLarge {
+            return Err(PeerMisbehaved::TooLarge {
                 what: WHAT_DISTRIBUTION,
                 actual: key_len,
                 limit: WIRE_BYTES_MAX,
-            });
+            }
+            .into());
         }
         Ok(P2pDistribution {
             group_id: group_id(WHAT_DISTRIBUTION, "group_id", raw.group_id)?,
@@ -413,12 +415,12 @@ mod tests {
         let err = P2pGroupMessage::parse(&raw.encode_to_vec()).unwrap_err();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "nonce",
                 expected: AEAD_NONCE_BYTES,
                 actual: 11
-            }
+            })
         );
     }
 
@@ -431,12 +433,12 @@ mod tests {
         let err = P2pGroupMessage::parse(&raw.encode_to_vec()).unwrap_err();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "signature",
                 expected: SIGNATURE_BYTES,
                 actual: 63
-            }
+            })
         );
         let raw = RawDistribution {
             signature: vec![0; 63],
@@ -452,11 +454,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "signature",
                     actual: 63,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -472,10 +474,10 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "ciphertext",
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -483,7 +485,7 @@ mod tests {
 
     fn assert_malformed_field(err: &Error, what: &str, field: &str) {
         match err {
-            Error::Malformed { what: w, detail } => {
+            Error::PeerMisbehaved(PeerMisbehaved::Malformed { what: w, detail }) => {
                 assert_eq!(*w, what);
                 assert!(detail.contains(&format!("`{field}`")), "{detail}");
             }
@@ -520,10 +522,10 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::Malformed {
+                Error::PeerMisbehaved(PeerMisbehaved::Malformed {
                     what: WHAT_REQUEST,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -546,12 +548,12 @@ mod tests {
         let err = P2pDistribution::parse(&raw.encode_to_vec()).unwrap_err();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_DISTRIBUTION,
                 field: "encrypted_sender_key",
                 expected: 1,
                 actual: 0
-            }
+            })
         );
     }
 
@@ -566,11 +568,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "chain_key",
                     actual: 31,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -583,11 +585,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "signing_public_key",
                     actual: 33,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -599,11 +601,11 @@ mod tests {
         let too_large = |e: Error, what: &'static str| {
             assert_eq!(
                 e,
-                Error::TooLarge {
+                Error::PeerMisbehaved(PeerMisbehaved::TooLarge {
                     what,
                     actual: WIRE_BYTES_MAX + 1,
                     limit: WIRE_BYTES_MAX
-                }
+                })
             )
         };
         too_large(P2pGroupMessage::parse(&big).unwrap_err(), WHAT_MESSAGE);

@@ -9,10 +9,10 @@
 //! `SenderKeyMessage { bytes distribution_uuid = 1; uint32 chain_id = 2; uint32 iteration = 3;
 //! bytes ciphertext = 4; }` and `SenderKeyDistributionMessage { bytes distribution_uuid = 1;
 //! uint32 chain_id = 2; uint32 iteration = 3; bytes chain_key = 4; bytes signing_key = 5; }`. As in
-//! libsignal, every field is required in practice: a missing one is [`Error::Malformed`] naming it.
+//! libsignal, every field is required in practice: a missing one is [`PeerMisbehaved::Malformed`] naming it.
 //!
 //! The version byte is `(3 << 4) | 3`. Like libsignal, the parser reads the message version from the high
-//! nibble only: any other high nibble is [`Error::UnsupportedVersion`]; the low nibble (the sender's
+//! nibble only: any other high nibble is [`PeerMisbehaved::UnsupportedVersion`]; the low nibble (the sender's
 //! "current version") is not checked.
 //!
 //! Differences from libsignal, by design of this project:
@@ -33,7 +33,7 @@ use core::fmt;
 use crate::consts::{
     AES_BLOCK_BYTES, CHAIN_KEY_BYTES, DISTRIBUTION_ID_BYTES, SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES,
 };
-use crate::error::{Error, Result};
+use crate::error::{Error, PeerMisbehaved, Result};
 use crate::wire::{check_ciphertext_max, check_wire_size, fixed};
 
 /// The sender-key message version this crate speaks (libsignal `SENDERKEY_MESSAGE_CURRENT_VERSION`).
@@ -80,7 +80,7 @@ impl fmt::Debug for RawDistribution {
     }
 }
 
-/// A required field, or [`Error::Malformed`] naming it.
+/// A required field, or [`PeerMisbehaved::Malformed`] naming it.
 fn required<T>(what: &'static str, field: &'static str, value: Option<T>) -> Result<T> {
     value.ok_or_else(|| Error::malformed(what, format!("missing field `{field}`")))
 }
@@ -88,20 +88,22 @@ fn required<T>(what: &'static str, field: &'static str, value: Option<T>) -> Res
 /// Splits off and checks the version byte.
 fn split_version<'a>(what: &'static str, bytes: &'a [u8]) -> Result<&'a [u8]> {
     let Some((&version, rest)) = bytes.split_first() else {
-        return Err(Error::BadLength {
+        return Err(PeerMisbehaved::BadLength {
             what,
             field: "version",
             expected: 1,
             actual: 0,
-        });
+        }
+        .into());
     };
     let major = version >> 4;
     if major != SIGNAL_VERSION {
-        return Err(Error::UnsupportedVersion {
+        return Err(PeerMisbehaved::UnsupportedVersion {
             what,
             version: u32::from(major),
             supported: u32::from(SIGNAL_VERSION),
-        });
+        }
+        .into());
     }
     Ok(rest)
 }
@@ -124,12 +126,13 @@ fn with_version(message: &impl prost::Message) -> Vec<u8> {
 fn check_cbc_ciphertext(ciphertext: &[u8]) -> Result<()> {
     let len = ciphertext.len();
     if len < AES_BLOCK_BYTES {
-        return Err(Error::BadLength {
+        return Err(PeerMisbehaved::BadLength {
             what: WHAT_MESSAGE,
             field: "ciphertext",
             expected: AES_BLOCK_BYTES,
             actual: len,
-        });
+        }
+        .into());
     }
     if !len.is_multiple_of(AES_BLOCK_BYTES) {
         return Err(Error::malformed(
@@ -178,12 +181,13 @@ impl SignalMessage {
         check_wire_size(WHAT_MESSAGE, bytes)?;
         let rest = split_version(WHAT_MESSAGE, bytes)?;
         let Some((body, signature)) = rest.split_last_chunk::<SIGNATURE_BYTES>() else {
-            return Err(Error::BadLength {
+            return Err(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "signature",
                 expected: SIGNATURE_BYTES,
                 actual: rest.len(),
-            });
+            }
+            .into());
         };
         let raw: RawMessage = decode(WHAT_MESSAGE, body)?;
         let distribution_uuid = required(WHAT_MESSAGE, "distribution_uuid", raw.distribution_uuid)?;
@@ -353,19 +357,19 @@ mod tests {
         for (byte, version) in [(0x23u8, 2u32), (0x43, 4), (0x03, 0), (0xf3, 15)] {
             let mut bytes = example_message().encode();
             bytes[0] = byte;
-            let expected = Error::UnsupportedVersion {
+            let expected = Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                 what: WHAT_MESSAGE,
                 version,
                 supported: 3,
-            };
+            });
             assert_eq!(SignalMessage::parse(&bytes).unwrap_err(), expected);
             let mut bytes = example_distribution().encode();
             bytes[0] = byte;
-            let expected = Error::UnsupportedVersion {
+            let expected = Error::PeerMisbehaved(PeerMisbehaved::UnsupportedVersion {
                 what: WHAT_DISTRIBUTION,
                 version,
                 supported: 3,
-            };
+            });
             assert_eq!(SignalDistribution::parse(&bytes).unwrap_err(), expected);
         }
     }
@@ -380,10 +384,10 @@ mod tests {
     fn assert_missing(err: &Error, what: &'static str, field: &str) {
         assert_eq!(
             *err,
-            Error::Malformed {
+            Error::PeerMisbehaved(PeerMisbehaved::Malformed {
                 what,
                 detail: format!("missing field `{field}`")
-            }
+            })
         );
     }
 
@@ -450,12 +454,12 @@ mod tests {
         let err = SignalMessage::parse(&with_body(&raw)).unwrap_err();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "ciphertext",
                 expected: 16,
                 actual: 15
-            }
+            })
         );
         let raw = RawMessage {
             ciphertext: Some(vec![0; 17]),
@@ -465,10 +469,10 @@ mod tests {
         let detail = "field `ciphertext` is 17 bytes, not a multiple of the AES block (16)";
         assert_eq!(
             err,
-            Error::Malformed {
+            Error::PeerMisbehaved(PeerMisbehaved::Malformed {
                 what: WHAT_MESSAGE,
                 detail: detail.to_owned()
-            }
+            })
         );
         let raw = RawMessage {
             ciphertext: Some(Vec::new()),
@@ -478,11 +482,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "ciphertext",
                     actual: 0,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -498,11 +502,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::TooLarge {
+                Error::PeerMisbehaved(PeerMisbehaved::TooLarge {
                     what: WHAT_MESSAGE,
                     limit: CIPHERTEXT_BYTES_MAX,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -516,22 +520,22 @@ mod tests {
         let err = SignalMessage::parse(&short).unwrap_err();
         assert_eq!(
             err,
-            Error::BadLength {
+            Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                 what: WHAT_MESSAGE,
                 field: "signature",
                 expected: SIGNATURE_BYTES,
                 actual: 63
-            }
+            })
         );
         let err = SignalMessage::parse(&[]).unwrap_err();
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "version",
                     actual: 0,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -539,11 +543,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "version",
                     actual: 0,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -572,11 +576,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "signing_key",
                     actual: 33,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -588,11 +592,11 @@ mod tests {
         assert!(
             matches!(
                 err,
-                Error::BadLength {
+                Error::PeerMisbehaved(PeerMisbehaved::BadLength {
                     field: "distribution_uuid",
                     actual: 15,
                     ..
-                }
+                })
             ),
             "{err:?}"
         );
@@ -601,10 +605,12 @@ mod tests {
     #[test]
     fn rejects_oversized_input_before_parsing() {
         let big = vec![SIGNAL_VERSION_BYTE; WIRE_BYTES_MAX + 1];
-        let too_large = |what| Error::TooLarge {
-            what,
-            actual: WIRE_BYTES_MAX + 1,
-            limit: WIRE_BYTES_MAX,
+        let too_large = |what| {
+            Error::PeerMisbehaved(PeerMisbehaved::TooLarge {
+                what,
+                actual: WIRE_BYTES_MAX + 1,
+                limit: WIRE_BYTES_MAX,
+            })
         };
         assert_eq!(SignalMessage::parse(&big).unwrap_err(), too_large(WHAT_MESSAGE));
         assert_eq!(

@@ -66,8 +66,8 @@ impl Pair {
             .map(|d| String::from_utf8(d.plaintext).expect("utf-8 plaintext"))
     }
 
-    /// Asserts that `input` is rejected with `reason`, that Bob's exported state is byte-identical afterwards,
-    /// and returns the error for further checks.
+    /// Asserts that `input` is rejected with `reason`, as the peer's misbehaviour (a message Bob receives is never
+    /// his misuse), that Bob's exported state is byte-identical afterwards, and returns the error for further checks.
     pub fn assert_rejected(&mut self, wire: &[u8], reason: &str) -> senderkeys::Error {
         let before = self.bob.export();
         let err = self
@@ -75,6 +75,10 @@ impl Pair {
             .decrypt(&self.alice_id, wire)
             .expect_err("input must be rejected");
         assert_eq!(err.reason(), reason, "wrong rejection reason: {err}");
+        assert!(
+            err.peer_misbehaved().is_some(),
+            "a rejected message is the peer's fault: {err}"
+        );
         assert_eq!(self.bob.export(), before, "state changed after rejection ({err})");
         err
     }

@@ -15,8 +15,8 @@
 //!   unless it names the member it came from.
 //! - An **envelope** carries the key id, the iteration, a random nonce, the ChaCha20-Poly1305 ciphertext under the
 //!   message key (the header is its associated data) and an Ed25519 signature over all of that.
-//! - A **receiver** verifies the signature before it derives anything, decrypts on a copy of the chain, and only
-//!   then commits: a rejected envelope leaves the state byte-for-byte unchanged. Message keys are deleted once used;
+//! - A **receiver** verifies the signature before it derives anything, computes the message key together with the
+//!   state as it will be after the envelope, decrypts, and only then replaces its state: a rejected envelope leaves the state byte-for-byte unchanged. Message keys are deleted once used;
 //!   keys of skipped iterations wait in a bounded cache; duplicates are refused. Per sender it keeps the newest
 //!   [`SENDER_STATES_MAX`] keys (so messages still in flight under a rotated-out key decrypt) and remembers the ids
 //!   of retired keys, so a stale distribution cannot re-install one.
@@ -318,11 +318,12 @@ impl Implementation for MiniKeys {
             let detail = format!("key {:08x} iteration {}", parsed.key_id, parsed.iteration);
             return Err(reject(reason::BAD_SIGNATURE, detail));
         }
-        // 2. Find or derive the message key on a copy of the chain (duplicates and far jumps are refused here).
-        let lookup = state.lookup(parsed.iteration, budget)?;
-        // 3. Decrypt; 4. only then commit.
-        let plaintext = parsed.open(lookup.message_key())?;
-        state.commit(lookup);
+        // 2. The message key, and the state as it will be after this envelope (duplicates and far jumps are
+        //    refused here); the held state is not touched.
+        let (message_key, after) = state.accept(parsed.iteration, budget)?;
+        // 3. Decrypt; 4. only then replace the state.
+        let plaintext = parsed.open(&message_key)?;
+        *state = after;
         Ok(Accepted {
             claimed_sender: from.clone(),
             plaintext,

@@ -1,10 +1,8 @@
 //! The symmetric ratchet and the receiver side: one state per sender key, and the keys held of one sender.
 //!
-//! Receiving is split in two so that a refused envelope cannot change anything: [`ReceiverState::lookup`] only
-//! reads (it checks the bounds and derives on a copy), and [`ReceiverState::commit`] applies what it found once
-//! the envelope has been authenticated and decrypted.
-
-use std::collections::BTreeMap;
+//! A refused envelope cannot change anything: [`ReceiverState::accept`] never writes to the state it is asked
+//! about — it returns the message key together with the state as it will be after the envelope, and the caller
+//! installs that state only once the envelope has been authenticated and decrypted.
 
 use hmac::{Hmac, KeyInit, Mac};
 use serde::{Deserialize, Serialize};
@@ -43,6 +41,13 @@ pub(crate) fn step(chain_key: &Key32) -> (Key32, Key32) {
     (message_key(chain_key), next_chain_key(chain_key))
 }
 
+/// The message key of an iteration the chain has moved past, kept until its envelope arrives.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct Skipped {
+    pub(crate) iteration: u32,
+    pub(crate) key: Key32,
+}
+
 /// What a receiver holds of one sender key.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct ReceiverState {
@@ -53,99 +58,81 @@ pub(crate) struct ReceiverState {
     pub(crate) chain_key: Key32,
     /// The next iteration the chain derives; at most [`ITERATIONS_END`].
     pub(crate) next: u64,
-    /// Message keys of skipped iterations, all below `next`; at most [`SKIPPED_KEYS_MAX`].
-    pub(crate) skipped: BTreeMap<u32, Key32>,
-}
-
-/// The key of one envelope, and what accepting it changes. Dropping it changes nothing.
-pub(crate) enum Lookup {
-    /// The key was waiting in the skipped-key cache.
-    Cached { iteration: u32, message_key: Key32 },
-    /// The key is at or ahead of the chain.
-    Advance {
-        iteration: u32,
-        message_key: Key32,
-        /// The chain key of `iteration + 1`.
-        chain_key: Key32,
-        /// The skipped keys that will be cached, by increasing iteration.
-        skipped: Vec<(u32, Key32)>,
-    },
-}
-
-impl Lookup {
-    pub(crate) fn message_key(&self) -> &Key32 {
-        match self {
-            Lookup::Cached { message_key, .. } | Lookup::Advance { message_key, .. } => message_key,
-        }
-    }
+    /// Keys of skipped iterations, sorted by strictly increasing iteration, all below `next`; at most
+    /// [`SKIPPED_KEYS_MAX`]. Keys are only ever added above every held one, so the lowest — the first — go first.
+    pub(crate) skipped: Vec<Skipped>,
 }
 
 impl ReceiverState {
-    /// Finds or derives the message key of `iteration`, without changing anything. Refuses a used iteration
-    /// (`duplicate`) and, before deriving anything, one more than [`FORWARD_JUMP_MAX`] ahead (`too-far-ahead`).
-    /// Takes one `budget` step per iteration the chain moves past.
-    pub(crate) fn lookup(&self, iteration: u32, budget: &mut WorkBudget) -> Result<Lookup, Rejection> {
-        let at = u64::from(iteration);
-        if at < self.next {
-            return match self.skipped.get(&iteration) {
-                Some(key) => Ok(Lookup::Cached {
-                    iteration,
-                    message_key: key.clone(),
-                }),
-                None => Err(reject(
-                    reason::DUPLICATE,
-                    format!("key {:08x} iteration {iteration} was used", self.key_id),
-                )),
-            };
+    /// The message key of `iteration`, and this state as it will be once that envelope is accepted. `self` is not
+    /// touched: the caller replaces it with the returned state only after the envelope has opened, so a refusal at
+    /// any point changes nothing.
+    ///
+    /// An iteration below the chain is served from the cache, or is a `duplicate` (used, or evicted). One ahead is
+    /// refused (`too-far-ahead`) before any work when more than [`FORWARD_JUMP_MAX`] ahead, and is otherwise
+    /// derived at one `budget` step per iteration the chain moves past.
+    pub(crate) fn accept(&self, iteration: u32, budget: &mut WorkBudget) -> Result<(Key32, Self), Rejection> {
+        match u64::from(iteration).checked_sub(self.next) {
+            None => self.take_skipped(iteration),
+            Some(ahead) if ahead > u64::from(FORWARD_JUMP_MAX) => Err(reject(
+                reason::TOO_FAR_AHEAD,
+                format!("{ahead} iterations ahead, at most {FORWARD_JUMP_MAX}"),
+            )),
+            Some(ahead) => self.move_chain(iteration, ahead, budget),
         }
-        let jump = at - self.next;
-        if jump > u64::from(FORWARD_JUMP_MAX) {
-            let detail = format!("{jump} iterations ahead, at most {FORWARD_JUMP_MAX}");
-            return Err(reject(reason::TOO_FAR_AHEAD, detail));
-        }
-        // Only the last SKIPPED_KEYS_MAX skipped keys would survive in the cache: derive message keys for those.
-        let keep_from = at.saturating_sub(SKIPPED_KEYS_MAX as u64);
-        let mut chain_key = self.chain_key.clone();
-        let mut skipped = Vec::new();
-        for skipped_at in self.next..at {
-            budget.step()?;
-            if skipped_at >= keep_from {
-                // Invariant: skipped_at < at <= u32::MAX.
-                let skipped_at = u32::try_from(skipped_at).expect("below a u32 iteration");
-                skipped.push((skipped_at, message_key(&chain_key)));
-            }
-            chain_key = next_chain_key(&chain_key);
-        }
-        let (message_key, chain_key) = step(&chain_key);
-        Ok(Lookup::Advance {
-            iteration,
-            message_key,
-            chain_key,
-            skipped,
-        })
     }
 
-    /// Applies an accepted lookup: the used key is deleted, the chain moves past it, the cache keeps at most
-    /// [`SKIPPED_KEYS_MAX`] keys (the lowest iterations go first).
-    pub(crate) fn commit(&mut self, lookup: Lookup) {
-        match lookup {
-            Lookup::Cached { iteration, .. } => {
-                self.skipped.remove(&iteration);
-            }
-            Lookup::Advance {
-                iteration,
-                chain_key,
-                skipped,
-                ..
-            } => {
-                self.skipped.extend(skipped);
-                while self.skipped.len() > SKIPPED_KEYS_MAX {
-                    self.skipped.pop_first();
-                }
-                self.chain_key = chain_key;
-                self.next = u64::from(iteration) + 1;
-            }
+    /// The cached key of `iteration` (below the chain), and the state without it.
+    fn take_skipped(&self, iteration: u32) -> Result<(Key32, Self), Rejection> {
+        let Ok(slot) = self.skipped.binary_search_by_key(&iteration, |s| s.iteration) else {
+            let detail = format!("key {:08x} iteration {iteration} was used", self.key_id);
+            return Err(reject(reason::DUPLICATE, detail));
+        };
+        let mut after = self.clone();
+        let used = after.skipped.remove(slot);
+        Ok((used.key, after))
+    }
+
+    /// Moves a copy of the chain `ahead` iterations to `iteration`, caching the keys it passes.
+    ///
+    /// The cache keeps the [`SKIPPED_KEYS_MAX`] highest skipped iterations, so of the `ahead` passed ones only the
+    /// last `SKIPPED_KEYS_MAX` can survive: the chain is first fast-forwarded over the others without deriving
+    /// their message keys, then walked over the kept ones deriving both.
+    fn move_chain(
+        &self,
+        iteration: u32,
+        ahead: u64,
+        budget: &mut WorkBudget,
+    ) -> Result<(Key32, Self), Rejection> {
+        let cacheable = ahead.min(SKIPPED_KEYS_MAX as u64);
+        let mut chain_key = self.chain_key.clone();
+        for _ in cacheable..ahead {
+            budget.step()?;
+            chain_key = next_chain_key(&chain_key);
         }
+        let target = u64::from(iteration);
+        let mut passed = Vec::new();
+        for at in target - cacheable..target {
+            budget.step()?;
+            let (key, next) = step(&chain_key);
+            // Invariant: at < target <= u32::MAX.
+            let iteration = u32::try_from(at).expect("below a u32 iteration");
+            passed.push(Skipped { iteration, key });
+            chain_key = next;
+        }
+        let (message_key, chain_key) = step(&chain_key);
+        // Every held key is below `self.next`, every passed one at or above it: old ones first keeps the order.
+        let overflow = (self.skipped.len() + passed.len()).saturating_sub(SKIPPED_KEYS_MAX);
+        let mut skipped = self.skipped.get(overflow..).unwrap_or_default().to_vec();
+        skipped.append(&mut passed);
+        let after = ReceiverState {
+            key_id: self.key_id,
+            public_key: self.public_key.clone(),
+            chain_key,
+            next: target + 1,
+            skipped,
+        };
+        Ok((message_key, after))
     }
 }
 
@@ -166,7 +153,8 @@ impl SenderRecord {
             && self.states.iter().all(|s| {
                 s.next <= ITERATIONS_END
                     && s.skipped.len() <= SKIPPED_KEYS_MAX
-                    && s.skipped.keys().all(|&i| u64::from(i) < s.next)
+                    && s.skipped.windows(2).all(|w| w[0].iteration < w[1].iteration)
+                    && s.skipped.last().is_none_or(|k| u64::from(k.iteration) < s.next)
             })
     }
 
@@ -179,7 +167,7 @@ impl SenderRecord {
             public_key: Key32(dist.public_key),
             chain_key: Key32(dist.chain_key),
             next: u64::from(dist.iteration),
-            skipped: BTreeMap::new(),
+            skipped: Vec::new(),
         };
         if self.retired.contains(&dist.key_id) {
             let detail = format!("key {:08x} of {} was retired", dist.key_id, dist.sender);
@@ -247,12 +235,30 @@ mod tests {
             public_key: Key32([9; 32]),
             chain_key: Key32([1; 32]),
             next,
-            skipped: BTreeMap::new(),
+            skipped: Vec::new(),
         }
     }
 
     fn budget() -> WorkBudget {
         WorkBudget::new(10_000_000)
+    }
+
+    /// Accepts `iteration`: the state moves on, the key is returned.
+    fn take(state: &mut ReceiverState, iteration: u32) -> Key32 {
+        let (key, after) = state.accept(iteration, &mut budget()).expect("accepted");
+        *state = after;
+        key
+    }
+
+    fn refusal(state: &ReceiverState, iteration: u32) -> String {
+        state
+            .accept(iteration, &mut budget())
+            .expect_err("refused")
+            .reason
+    }
+
+    fn cached(state: &ReceiverState) -> Vec<u32> {
+        state.skipped.iter().map(|k| k.iteration).collect()
     }
 
     #[test]
@@ -267,24 +273,20 @@ mod tests {
     fn a_jump_of_exactly_forward_jump_max_is_taken_one_more_is_refused_without_work() {
         let state = state_at(10);
         let mut at_bound = budget();
-        let lookup = state
-            .lookup(10 + FORWARD_JUMP_MAX, &mut at_bound)
+        let (_, after) = state
+            .accept(10 + FORWARD_JUMP_MAX, &mut at_bound)
             .expect("at the bound");
         assert_eq!(at_bound.steps(), u64::from(FORWARD_JUMP_MAX));
-        let Lookup::Advance { skipped, .. } = lookup else {
-            panic!("a jump advances")
-        };
         assert_eq!(
-            skipped.len(),
+            after.skipped.len(),
             SKIPPED_KEYS_MAX,
             "only the keys the cache keeps are derived"
         );
 
         let mut beyond = budget();
         let refused = state
-            .lookup(11 + FORWARD_JUMP_MAX, &mut beyond)
-            .err()
-            .expect("beyond the bound");
+            .accept(11 + FORWARD_JUMP_MAX, &mut beyond)
+            .expect_err("beyond the bound");
         assert_eq!(refused.reason, reason::TOO_FAR_AHEAD);
         assert_eq!(beyond.steps(), 0, "refused before any work");
     }
@@ -293,19 +295,16 @@ mod tests {
     fn the_cache_holds_exactly_skipped_keys_max_and_evicts_the_lowest() {
         let mut state = state_at(0);
         let max = u32::try_from(SKIPPED_KEYS_MAX).unwrap();
-        let lookup = state.lookup(max, &mut budget()).unwrap();
-        state.commit(lookup);
+        take(&mut state, max);
         assert_eq!(state.skipped.len(), SKIPPED_KEYS_MAX);
-        assert_eq!(state.skipped.first_key_value().map(|(i, _)| *i), Some(0));
+        assert_eq!(cached(&state).first(), Some(&0));
 
-        let lookup = state.lookup(max + 2, &mut budget()).unwrap(); // skips max + 1 once more
-        state.commit(lookup);
+        take(&mut state, max + 2); // skips max + 1 once more
         assert_eq!(state.skipped.len(), SKIPPED_KEYS_MAX);
-        assert_eq!(state.skipped.first_key_value().map(|(i, _)| *i), Some(1));
-        let evicted = state.lookup(0, &mut budget()).err().unwrap();
-        assert_eq!(evicted.reason, reason::DUPLICATE);
+        assert_eq!(cached(&state).first(), Some(&1));
+        assert_eq!(refusal(&state, 0), reason::DUPLICATE);
         assert!(
-            state.lookup(1, &mut budget()).is_ok(),
+            state.accept(1, &mut budget()).is_ok(),
             "the oldest kept key is still there"
         );
     }
@@ -313,31 +312,67 @@ mod tests {
     #[test]
     fn a_cached_key_is_used_once() {
         let mut state = state_at(0);
-        let lookup = state.lookup(3, &mut budget()).unwrap();
-        state.commit(lookup);
-        let cached = state.lookup(1, &mut budget()).unwrap();
-        state.commit(cached);
-        assert_eq!(
-            state.lookup(1, &mut budget()).err().unwrap().reason,
-            reason::DUPLICATE
-        );
-        assert_eq!(
-            state.lookup(3, &mut budget()).err().unwrap().reason,
-            reason::DUPLICATE
-        );
-        assert_eq!(state.skipped.keys().copied().collect::<Vec<_>>(), [0, 2]);
+        take(&mut state, 3);
+        take(&mut state, 1);
+        assert_eq!(refusal(&state, 1), reason::DUPLICATE);
+        assert_eq!(refusal(&state, 3), reason::DUPLICATE);
+        assert_eq!(cached(&state), [0, 2]);
     }
 
     #[test]
     fn the_last_iteration_is_usable_once() {
         let mut state = state_at(u64::from(u32::MAX));
-        let lookup = state.lookup(u32::MAX, &mut budget()).unwrap();
-        state.commit(lookup);
+        take(&mut state, u32::MAX);
         assert_eq!(state.next, ITERATIONS_END);
-        assert_eq!(
-            state.lookup(u32::MAX, &mut budget()).err().unwrap().reason,
-            reason::DUPLICATE
-        );
+        assert_eq!(refusal(&state, u32::MAX), reason::DUPLICATE);
+    }
+
+    /// Against the plainest model — the key of iteration `i` is the message key of the chain stepped `i` times
+    /// from the start; the open iterations are a set of numbers: every iteration a jump passes joins it, the
+    /// lowest leave beyond `SKIPPED_KEYS_MAX`, an accepted one leaves — a scrambled order of arrivals, with
+    /// repeats and jumps past the cache, gives the same keys and the same refusals.
+    #[test]
+    fn every_key_matches_the_chain_walked_from_the_start() {
+        let start = Key32([3; 32]);
+        let mut chain = vec![start.clone()];
+        for _ in 0..3_000 {
+            let next = next_chain_key(chain.last().expect("non-empty"));
+            chain.push(next);
+        }
+        let mut state = ReceiverState {
+            chain_key: start,
+            ..state_at(0)
+        };
+        let (mut open, mut next, mut evicted) = (std::collections::BTreeSet::new(), 0u32, 0);
+        // A deterministic scramble of 0..3000, with repeats.
+        for iteration in (0..4_000u32).map(|n| n.wrapping_mul(2_654_435_761) % 3_000) {
+            let expected = if iteration < next {
+                open.remove(&iteration)
+            } else {
+                open.extend(next..iteration);
+                while open.len() > SKIPPED_KEYS_MAX {
+                    open.pop_first();
+                    evicted += 1;
+                }
+                next = iteration + 1;
+                true
+            };
+            let before = state.clone();
+            match state.accept(iteration, &mut budget()) {
+                Ok((key, after)) => {
+                    assert!(expected, "{iteration} accepted");
+                    assert_eq!(key, message_key(&chain[iteration as usize]), "{iteration}");
+                    assert_eq!(state, before, "accepting only reads");
+                    state = after;
+                }
+                Err(refused) => {
+                    assert!(!expected, "{iteration} refused");
+                    assert_eq!(refused.reason, reason::DUPLICATE);
+                }
+            }
+            assert_eq!(cached(&state), open.iter().copied().collect::<Vec<_>>());
+        }
+        assert!(evicted > 0, "the arrivals overflow the cache");
     }
 
     fn dist(key_id: u32, iteration: u32, public_key: u8) -> Distribution {
@@ -393,8 +428,7 @@ mod tests {
     fn a_held_key_is_never_rewound_unless_the_bug_is_planted() {
         let mut record = SenderRecord::default();
         record.install(&dist(5, 0, 1), false).unwrap();
-        let lookup = record.states[0].lookup(3, &mut budget()).unwrap();
-        record.states[0].commit(lookup);
+        take(&mut record.states[0], 3);
         let before = record.clone();
         record.install(&dist(5, 0, 1), false).unwrap();
         assert_eq!(record, before, "a stale distribution changes nothing");

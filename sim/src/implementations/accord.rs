@@ -55,15 +55,15 @@
 use std::collections::BTreeMap;
 
 use rand_core::CryptoRng;
-use senderkeys::cipher::{Cipher, Nonce};
+use senderkeys::SigningKeyPair;
 use senderkeys::consts::{
     AEAD_NONCE_BYTES, CHAIN_KEY_BYTES, FINGERPRINT_BYTES, PLAINTEXT_BYTES_MAX, SIGNATURE_BYTES,
     SIGNING_PUBLIC_KEY_BYTES,
 };
-use senderkeys::kdf::{ChainKey, Kdf, MessageKey};
-use senderkeys::signing::SigningKeyPair;
 use senderkeys::wire::accord::{AccordDistribution, AccordEnvelope};
-use senderkeys::{Error, GroupId, KeyId, MemberId, SharedMemo};
+use senderkeys::{ApiMisuse, GroupId, KeyId, MemberId, PeerMisbehaved, SharedMemo};
+use senderkeys::{ChainKey, Kdf, MessageKey};
+use senderkeys::{Cipher, Nonce};
 use serde::{Deserialize, Serialize};
 
 use super::{chain_step, verifies};
@@ -192,16 +192,19 @@ impl OwnKey {
         plaintext: &[u8],
     ) -> Result<AccordEnvelope, Rejection> {
         if plaintext.len() > PLAINTEXT_BYTES_MAX {
-            return Err(Error::PlaintextTooLarge {
+            return Err(ApiMisuse::PlaintextTooLarge {
                 actual: plaintext.len(),
                 limit: PLAINTEXT_BYTES_MAX,
             }
             .into());
         }
         // The wire carries u32 iterations: the last one cannot be followed (see the module notes).
-        let next_iteration = self.iteration.checked_add(1).ok_or(Error::IterationExhausted {
-            key_id: KeyId::Fingerprint(key_id),
-        })?;
+        let next_iteration = self
+            .iteration
+            .checked_add(1)
+            .ok_or(ApiMisuse::IterationExhausted {
+                key_id: KeyId::Fingerprint(key_id),
+            })?;
         // §3.1 step 2: messageKey = HMAC-SHA256(chainKey, "MessageKey").
         let message_key = KDF.message_key(&self.chain_key);
         // §3.1 step 4: iv = randomBytes(12); ciphertext = AES-256-GCM(messageKey, iv, plaintext).
@@ -269,7 +272,7 @@ impl PeerState {
         // §3.2 step 6 / §7.1 `gcm(messageKey, iv).decrypt(ciphertext)`.
         let plaintext = CIPHER
             .open(&message_key, &Nonce::Aead(envelope.iv), &[], &envelope.ciphertext)
-            .map_err(|_| Error::DecryptionFailed {
+            .map_err(|_| PeerMisbehaved::DecryptionFailed {
                 sender: sender.clone(),
                 key_id: self.key(),
                 iteration: envelope.iteration,
@@ -294,7 +297,7 @@ impl PeerState {
         if valid {
             return Ok(());
         }
-        Err(Error::BadSignature {
+        Err(PeerMisbehaved::BadSignature {
             sender: sender.clone(),
             key_id: self.key(),
         }
@@ -328,7 +331,7 @@ impl PeerState {
         let jump = target.saturating_sub(current);
         // §7.1 "Too many skipped messages": the bound is per jump, measured from the current iteration.
         if jump > MAX_SKIP {
-            return Err(Error::TooFarAhead {
+            return Err(PeerMisbehaved::TooFarAhead {
                 sender: sender.clone(),
                 key_id: self.key(),
                 iteration: target,
@@ -356,7 +359,7 @@ impl PeerState {
 impl Instance {
     /// The own key, or the rejection for encrypting or distributing before one exists.
     fn own_key(&self) -> Result<&OwnKey, Rejection> {
-        self.own.as_ref().ok_or_else(|| Error::NoOwnSenderKey.into())
+        self.own.as_ref().ok_or_else(|| ApiMisuse::NoOwnSenderKey.into())
     }
 
     /// §5.1 / §2.3: a distribution arrives over the pairwise Double Ratchet DM from `from`, so it must be
@@ -367,7 +370,7 @@ impl Instance {
         distribution: &AccordDistribution,
     ) -> Result<(), Rejection> {
         if distribution.node != *from {
-            return Err(Error::SenderMismatch {
+            return Err(PeerMisbehaved::SenderMismatch {
                 what: DISTRIBUTION,
                 from: from.clone(),
                 claimed: distribution.node.to_string(),
@@ -375,7 +378,7 @@ impl Instance {
             .into());
         }
         if distribution.channel != self.group {
-            return Err(Error::WrongGroup {
+            return Err(PeerMisbehaved::WrongGroup {
                 what: DISTRIBUTION,
                 expected: self.group.to_string(),
                 found: distribution.channel.to_string(),
@@ -451,7 +454,7 @@ impl Implementation for Instance {
 
     /// §3.1 / §7.1 `senderKeyEncrypt` and §7.3 step 3 "update stored SK".
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
-        let own = self.own.as_mut().ok_or(Error::NoOwnSenderKey)?;
+        let own = self.own.as_mut().ok_or(ApiMisuse::NoOwnSenderKey)?;
         Ok(own.encrypt(rng, plaintext)?.encode())
     }
 
@@ -469,7 +472,7 @@ impl Implementation for Instance {
         let state = self
             .peers
             .get(from)
-            .ok_or_else(|| Error::UnknownSender { sender: from.clone() })?;
+            .ok_or_else(|| PeerMisbehaved::UnknownSender { sender: from.clone() })?;
         let (plaintext, updated) = state.decrypt(from, &envelope, budget, self.memo.as_ref())?;
         // §8 "Persist updated state": only reached when decryption succeeded.
         self.peers.insert(from.clone(), updated);
@@ -530,11 +533,14 @@ impl Implementation for Instance {
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Rejection> {
         let stolen = signing_key.map(signing_key_pair).transpose()?;
-        let state = self.peers.get(sender).ok_or_else(|| Error::UnknownSender {
-            sender: sender.clone(),
-        })?;
-        let iteration =
-            u32::try_from(state.iteration).map_err(|_| Error::IterationExhausted { key_id: state.key() })?;
+        let state = self
+            .peers
+            .get(sender)
+            .ok_or_else(|| PeerMisbehaved::UnknownSender {
+                sender: sender.clone(),
+            })?;
+        let iteration = u32::try_from(state.iteration)
+            .map_err(|_| ApiMisuse::IterationExhausted { key_id: state.key() })?;
         let mut forged = OwnKey {
             chain_key: state.chain_key.clone(),
             signing: stolen.unwrap_or_else(|| SigningKeyPair::generate(rng)),
@@ -588,7 +594,7 @@ struct PeerSnapshot {
 
 /// A rejection of a corrupt exported state.
 fn bad_state(detail: impl Into<String>) -> Rejection {
-    Error::BadState {
+    ApiMisuse::BadState {
         detail: detail.into(),
     }
     .into()

@@ -44,11 +44,11 @@
 use std::collections::BTreeMap;
 
 use rand_core::CryptoRng;
-use senderkeys::cipher::{Cipher, Nonce};
 use senderkeys::consts::{AEAD_NONCE_BYTES, CHAIN_KEY_BYTES, PLAINTEXT_BYTES_MAX, SKIPPED_KEYS_MAX};
-use senderkeys::kdf::{ChainKey, Kdf, MessageKey};
 use senderkeys::wire::chatalot::{ChatalotDistribution, ChatalotMessage};
-use senderkeys::{Error, GroupId, KeyId, MemberId, SharedMemo};
+use senderkeys::{ApiMisuse, GroupId, KeyId, MemberId, PeerMisbehaved, SharedMemo};
+use senderkeys::{ChainKey, Kdf, MessageKey};
+use senderkeys::{Cipher, Nonce};
 use serde::{Deserialize, Serialize};
 
 use super::chain_step;
@@ -158,13 +158,13 @@ impl OwnKey {
     /// Nothing is signed (weakness 4).
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
         if plaintext.len() > PLAINTEXT_BYTES_MAX {
-            return Err(Error::PlaintextTooLarge {
+            return Err(ApiMisuse::PlaintextTooLarge {
                 actual: plaintext.len(),
                 limit: PLAINTEXT_BYTES_MAX,
             }
             .into());
         }
-        let iteration = u32::try_from(self.next).map_err(|_| Error::IterationExhausted {
+        let iteration = u32::try_from(self.next).map_err(|_| ApiMisuse::IterationExhausted {
             key_id: KeyId::Chain(self.chain_id),
         })?;
         let message_key = KDF.message_key(&self.chain_key);
@@ -204,7 +204,7 @@ impl Implementation for Instance {
 
     /// Weakness 2 ("Key Distribution"): newcomers fetch the stored record, which is at iteration 0.
     fn distribution(&self) -> Result<Vec<u8>, Rejection> {
-        let own = self.own.as_ref().ok_or(Error::NoOwnSenderKey)?;
+        let own = self.own.as_ref().ok_or(ApiMisuse::NoOwnSenderKey)?;
         Ok(own.uploaded_record(&self.member))
     }
 
@@ -237,7 +237,7 @@ impl Implementation for Instance {
 
     /// "Sending a Message" ([`OwnKey::encrypt`]).
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
-        let own = self.own.as_mut().ok_or(Error::NoOwnSenderKey)?;
+        let own = self.own.as_mut().ok_or(ApiMisuse::NoOwnSenderKey)?;
         own.encrypt(rng, plaintext)
     }
 
@@ -255,7 +255,7 @@ impl Implementation for Instance {
         // "Fetch if missing": the document fetches the distribution before falling back; in the simulator the
         // engine does the fetch, so a missing state is reported as `unknown-key` rather than shown as text.
         if !self.receivers.contains_key(&message.chain_id) {
-            return Err(Error::UnknownKey {
+            return Err(PeerMisbehaved::UnknownKey {
                 sender: from.clone(),
                 key_id: KeyId::Chain(message.chain_id),
             }
@@ -333,7 +333,7 @@ impl Implementation for Instance {
             .iter()
             .filter(|(_, r)| &r.sender == sender)
             .max_by_key(|(_, r)| r.installed)
-            .ok_or_else(|| Error::UnknownSender {
+            .ok_or_else(|| PeerMisbehaved::UnknownSender {
                 sender: sender.clone(),
             })?;
         let mut forged = OwnKey {
@@ -606,7 +606,7 @@ fn chain_key_from_hex(text: &str) -> Result<ChainKey, Rejection> {
 
 /// The `bad-state` rejection.
 fn bad_state(detail: String) -> Rejection {
-    Error::BadState { detail }.into()
+    ApiMisuse::BadState { detail }.into()
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //!
 //! Each member holds one `SenderKey { chain_key, signing_key, iteration }` of its own and one of every other
 //! member (step 1). The chain is `HMAC(ck, "message")` / `HMAC(ck, "chain")` (step 2, reused from
-//! [`senderkeys::kdf`]); messages are AES-256-GCM with a random 96-bit nonce and an Ed25519 signature over the
+//! [`senderkeys::Kdf`]); messages are AES-256-GCM with a random 96-bit nonce and an Ed25519 signature over the
 //! ciphertext (step 4); the wire formats are step 6's protobufs ([`senderkeys::wire::p2p`]). The engine's
 //! pairwise channel stands in for the seed's ECDH encryption of distributions (step 3).
 //!
@@ -50,11 +50,11 @@
 use std::collections::BTreeMap;
 
 use rand_core::CryptoRng;
-use senderkeys::cipher::{Cipher, Nonce};
+use senderkeys::SigningKeyPair;
 use senderkeys::consts::{AEAD_NONCE_BYTES, CHAIN_KEY_BYTES};
-use senderkeys::kdf::{ChainKey, Kdf, MessageKey};
-use senderkeys::signing::SigningKeyPair;
 use senderkeys::wire::p2p::{P2pDistribution, P2pGroupMessage, P2pSenderKeyRecord};
+use senderkeys::{ChainKey, Kdf, MessageKey};
+use senderkeys::{Cipher, Nonce};
 use senderkeys::{GroupId, KeyId, MemberId, SharedMemo};
 use serde::{Deserialize, Serialize};
 

@@ -1,7 +1,7 @@
 //! `reference`: the `senderkeys` state machine ([`GroupSession`]) with any suite.
 
 use rand_core::CryptoRng;
-use senderkeys::{GroupId, GroupSession, MemberId, SharedMemo, SigningKeyPair, SuiteId};
+use senderkeys::{GroupId, GroupSession, MemberId, SharedMemo, SigningKeyPair, SuiteId, testing};
 
 use crate::implementation::{
     Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, WorkBudget,
@@ -115,7 +115,7 @@ impl Implementation for Instance {
     }
 
     fn signing_key(&self) -> Option<Vec<u8>> {
-        let pair = self.0.own_sender_key()?.signing_key_pair()?;
+        let pair = testing::steal_signing_key(&self.0)?;
         Some(pair.secret_bytes().to_vec())
     }
 
@@ -135,6 +135,12 @@ impl Implementation for Instance {
             )?)),
             None => None,
         };
-        Ok(self.0.forge_as(sender, stolen.as_ref(), rng, plaintext)?)
+        Ok(testing::forge_as(
+            &self.0,
+            sender,
+            stolen.as_ref(),
+            rng,
+            plaintext,
+        )?)
     }
 }

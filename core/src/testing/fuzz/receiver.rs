@@ -40,6 +40,7 @@ use crate::ids::{GroupId, KeyId, MemberId};
 use crate::kdf::Kdf;
 use crate::session::GroupSession;
 use crate::suite::SuiteId;
+use crate::testing::{forge_as, steal_signing_key};
 
 /// At most this many operations run per input; the rest of a longer input is not decoded.
 pub const OPS_MAX: usize = 64;
@@ -517,7 +518,7 @@ impl Run {
         // The stolen key is the one of the key the insider forges under, if the sender still holds it.
         let own = self.senders[s].own_sender_key().expect("every sender has a key");
         let key = (stolen && own.key_id() == key_id)
-            .then(|| own.signing_key_pair().cloned())
+            .then(|| steal_signing_key(&self.senders[s]).cloned())
             .flatten();
         let author = if key.is_some() || !self.suite.is_signed() {
             Author::Entitled
@@ -525,10 +526,14 @@ impl Run {
             Author::Forger
         };
         let plaintext = self.plaintext(fill);
-        let wire = self
-            .insider
-            .forge_as(&self.ids[s], key.as_ref(), &mut self.rng, &plaintext)
-            .map_err(|e| format!("the insider could not forge from a held chain: {e}"))?;
+        let wire = forge_as(
+            &self.insider,
+            &self.ids[s],
+            key.as_ref(),
+            &mut self.rng,
+            &plaintext,
+        )
+        .map_err(|e| format!("the insider could not forge from a held chain: {e}"))?;
         self.record_and_deliver(Made {
             sender: s,
             key_id,

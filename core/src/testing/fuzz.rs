@@ -1,9 +1,11 @@
+//! Not API (see [`crate::testing`]).
+//!
 //! Bodies of the fuzz targets in `fuzz/`, kept in the library so that `cargo test` can replay inputs through
 //! them without libFuzzer. Each takes arbitrary bytes and panics only if the code under test is wrong: a parse
 //! that succeeds must re-encode to a value that parses equal, and where the format is canonical the bytes must
 //! round-trip exactly.
 //!
-//! With the `fuzzing` feature, `receiver()` (module `fuzzing::receiver`) is the structured receiver target: a
+//! With the `fuzzing` feature, `receiver()` (module `testing::fuzz::receiver`) is the structured receiver target: a
 //! script of deliveries, forgeries, corruptions, distributions and rotations against one receiver, checking
 //! atomicity, bounds, authenticity, replay rejection and liveness after every step.
 
