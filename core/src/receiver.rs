@@ -171,7 +171,16 @@ impl ReceiverState {
                 self.next = u64::from(iteration) + 1;
             }
         }
-        debug_assert!(self.skipped.len() <= SKIPPED_KEYS_MAX, "cache bound");
-        debug_assert!(self.next <= ITERATIONS_END, "next within u32 range + 1");
+        // Invariants, checked in every build (two comparisons next to an AEAD open).
+        assert!(
+            self.skipped.len() <= SKIPPED_KEYS_MAX,
+            "receiver invariant: {} skipped keys cached, bound {SKIPPED_KEYS_MAX}",
+            self.skipped.len()
+        );
+        assert!(
+            self.next <= ITERATIONS_END,
+            "receiver invariant: next iteration {} past the u32 range",
+            self.next
+        );
     }
 }

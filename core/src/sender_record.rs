@@ -71,7 +71,38 @@ impl SenderRecord {
                 self.retire(evicted.key_id);
             }
         }
+        self.assert_invariants();
         Ok(key_id)
+    }
+
+    /// The field invariants, checked in every build after each change (at most 5 × 32 id comparisons, next to
+    /// the signature check that precedes every install). A failure names the broken part.
+    fn assert_invariants(&self) {
+        assert!(
+            self.states.len() <= SENDER_STATES_MAX,
+            "sender record invariant: {} states retained, bound {SENDER_STATES_MAX}",
+            self.states.len()
+        );
+        assert!(
+            self.retired.len() <= RETIRED_KEY_IDS_MAX,
+            "sender record invariant: {} retired ids, bound {RETIRED_KEY_IDS_MAX}",
+            self.retired.len()
+        );
+        for (i, state) in self.states.iter().enumerate() {
+            assert!(
+                self.states
+                    .iter()
+                    .skip(i + 1)
+                    .all(|other| other.key_id != state.key_id),
+                "sender record invariant: key id {} retained twice",
+                state.key_id
+            );
+            assert!(
+                !self.retired.contains(&state.key_id),
+                "sender record invariant: key id {} both retained and retired",
+                state.key_id
+            );
+        }
     }
 
     /// Retires every held key (the sender left or was removed).
@@ -79,6 +110,7 @@ impl SenderRecord {
         while let Some(state) = self.states.pop_front() {
             self.retire(state.key_id);
         }
+        self.assert_invariants();
     }
 
     fn retire(&mut self, key_id: KeyId) {

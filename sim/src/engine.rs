@@ -173,6 +173,12 @@ pub fn run(
         if next.time > config.duration + config.quiet {
             break;
         }
+        assert!(
+            next.time >= sim.now,
+            "engine invariant: virtual time went back from {} µs to {} µs",
+            sim.now,
+            next.time
+        );
         sim.now = next.time;
         sim.handle(next.event);
         sim.take_incidents();
@@ -334,6 +340,11 @@ impl<'a> Sim<'a> {
     }
 
     fn schedule(&mut self, time: Micros, event: Event) {
+        assert!(
+            time >= self.now,
+            "engine invariant: {event:?} scheduled at {time} µs, before the current time {} µs",
+            self.now
+        );
         self.seq += 1;
         self.queue.push(Reverse(Scheduled {
             time,

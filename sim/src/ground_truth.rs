@@ -66,6 +66,8 @@ pub struct SentMessage {
     pub expected: Bitset,
     /// Recipients at which at least one copy arrived.
     pub arrived: Bitset,
+    /// Recipients the network sent a second copy to (a duplicate): the only ones a copy may reach twice.
+    pub duplicated: Bitset,
     /// Recipients that accepted it as genuine.
     pub delivered: Bitset,
 }
@@ -124,6 +126,7 @@ mod tests {
             envelope: vec![],
             expected: Bitset::default(),
             arrived: Bitset::default(),
+            duplicated: Bitset::default(),
             delivered: Bitset::default(),
         };
         let messages = vec![msg(4), msg(5)];

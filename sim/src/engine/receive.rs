@@ -41,7 +41,11 @@ impl Sim<'_> {
                 .record(self.now, format_args!("hold msg={message} for m{to} (offline)"));
             return;
         }
-        self.messages[message].arrived.insert(to);
+        let first = self.messages[message].arrived.insert(to);
+        assert!(
+            first || self.messages[message].duplicated.contains(to),
+            "engine invariant: message {message} reached m{to} twice, and the network made no duplicate"
+        );
         self.counts.deliveries += 1;
         let outcome = self.try_decrypt(message, to);
         if let Outcome::MissingKey(_) = outcome {
@@ -191,6 +195,11 @@ impl Sim<'_> {
             member.pending.pop_front();
             self.counts.pending_overflow += 1;
         }
+        assert!(
+            member.pending.len() <= PENDING_ENVELOPES_MAX,
+            "engine invariant: m{to} holds {} parked envelopes, bound {PENDING_ENVELOPES_MAX}",
+            member.pending.len()
+        );
         if !member.requested.contains_key(&sender) {
             let due = self.now + self.request_wait();
             self.arm_request_timer(to, sender, due);
@@ -232,7 +241,13 @@ impl Sim<'_> {
         } else if rounds >= KEY_FETCH_ROUNDS_MAX + u32::from(self.quiet) {
             self.abandon(requester, owner);
         } else {
-            *self.members[requester].fetch_rounds.entry(owner).or_default() += 1;
+            let rounds = self.members[requester].fetch_rounds.entry(owner).or_default();
+            *rounds += 1;
+            assert!(
+                *rounds <= KEY_FETCH_ROUNDS_MAX + 1,
+                "engine invariant: m{requester} asked m{owner} for its key {rounds} times, bound {} + 1",
+                KEY_FETCH_ROUNDS_MAX
+            );
             self.members[requester].requested.insert(owner, None);
             self.request_key(requester, owner, "still missing");
         }

@@ -75,6 +75,7 @@ impl Sim<'_> {
         position: Option<ChainPosition>,
     ) {
         let mut expected = Bitset::with_len(self.members.len());
+        let mut duplicated = Bitset::default();
         let leaves = self.departure(sender);
         for to in self.active().filter(|&to| to != sender).collect::<Vec<_>>() {
             // The server fans out to every current member, but only those the sender knew of could have been
@@ -85,6 +86,9 @@ impl Sim<'_> {
             let copies = self.network.envelope(leaves, to, !self.quiet);
             if copies.is_empty() {
                 self.counts.lost_by_network += 1;
+            }
+            if copies.len() > 1 {
+                duplicated.insert(to);
             }
             for arrival in copies {
                 self.schedule(arrival, Event::Deliver { message: id, to });
@@ -118,6 +122,7 @@ impl Sim<'_> {
             envelope,
             expected,
             arrived,
+            duplicated,
             delivered,
         });
         self.adversary_attempts(id);
