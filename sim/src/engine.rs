@@ -473,6 +473,7 @@ impl<'a> Sim<'a> {
 
 mod adversary;
 mod attack;
+mod finish;
 mod membership;
 mod receive;
 mod send;

@@ -1,6 +1,8 @@
 //! `delivery`: after the quiet phase, every honest member has decrypted every message sent while it was a member,
 //! unless the network lost every copy for good.
 
+use crate::ground_truth::SentMessage;
+
 use super::{Checker, Definition, FailureClass, Invariant, InvariantReport, Observation, Tally};
 
 /// The invariant this file checks.
@@ -10,6 +12,28 @@ pub(super) const DEFINITION: Definition = Definition {
     class: FailureClass::Liveness,
     checker: || Box::<Delivery>::default(),
 };
+
+/// The delivery rule: the (message, receiver) pairs a run owes at its end — every message of a sender still in
+/// the group, to every member still in the group that the sender knew of when it sent (`expected`) and at which a
+/// copy arrived. Copies the network lost for good are not owed; nor are the messages of a sender that left or was
+/// removed (receivers delete what they held of it, as the designs require). The engine reports each owed pair
+/// that was not decrypted as an [`Observation::Undelivered`].
+pub fn owed<'a>(
+    messages: &'a [SentMessage],
+    present: impl Fn(usize) -> bool + Copy + 'a,
+) -> impl Iterator<Item = (usize, usize)> + 'a {
+    messages
+        .iter()
+        .enumerate()
+        .filter(move |(_, message)| present(message.sender))
+        .flat_map(move |(id, message)| {
+            message
+                .expected
+                .iter()
+                .filter(move |&to| present(to) && message.arrived.contains(to))
+                .map(move |to| (id, to))
+        })
+}
 
 /// Collects the messages the engine found undelivered at the end.
 #[derive(Debug)]

@@ -5,7 +5,7 @@
 
 mod authenticity;
 mod bounded_state;
-mod delivery;
+pub(crate) mod delivery;
 mod failure_atomicity;
 mod forward_secrecy;
 mod join_secrecy;

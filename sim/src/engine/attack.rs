@@ -187,7 +187,7 @@ impl Sim<'_> {
         let outcome = match result {
             Ok(Ok(accepted)) => {
                 self.counts.attack_accepted += 1;
-                let genuine = self.judge_accepted(to, &accepted);
+                let genuine = self.record_accepted(to, &accepted);
                 if let (
                     None,
                     Crafted::WithKeys {

@@ -1,4 +1,4 @@
-//! Membership and phases: scripted actions, joins, departures, offline periods, the quiet phase, and the end.
+//! Membership and phases: scripted actions, joins, departures, offline periods and the quiet phase.
 
 use super::adversary::{AdversaryClone, Holder};
 use super::{Event, Sim, guarded};
@@ -6,7 +6,7 @@ use crate::checkers::Observation;
 use crate::config::Action;
 use crate::facts::Fact;
 use crate::implementation::Transport;
-use crate::report::{DistributionCause, DistributionCost, Report};
+use crate::report::DistributionCause;
 
 impl Sim<'_> {
     pub(super) fn scripted(&mut self, action: Action) {
@@ -252,104 +252,5 @@ impl Sim<'_> {
                 }
             }
         }
-    }
-
-    /// Judges delivery and builds the report.
-    pub(super) fn finish(mut self) -> (Report, Option<Vec<String>>) {
-        let (expected, delivered) = self.judge_delivery();
-        let members_final = self.active().count();
-        let rotation = self
-            .counts
-            .distributions_by_cause
-            .get(&DistributionCause::Rotation)
-            .copied()
-            .unwrap_or_default();
-        let rotations = self.counts.rotations;
-        let distribution = DistributionCost {
-            total: crate::report::Cost {
-                messages: self
-                    .counts
-                    .distributions_by_cause
-                    .values()
-                    .map(|c| c.messages)
-                    .sum(),
-                bytes: self.counts.distributions_by_cause.values().map(|c| c.bytes).sum(),
-            },
-            rotations,
-            per_rotation: crate::report::Cost {
-                messages: rotation.messages.checked_div(rotations).unwrap_or(0),
-                bytes: rotation.bytes.checked_div(rotations).unwrap_or(0),
-            },
-        };
-        self.take_incidents();
-        let events = self.trace.events();
-        let (trace_hash, lines) = self.trace.finish();
-        let report = Report {
-            seed: self.config.seed,
-            implementation: self.factory.name(),
-            policy: self.config.policy.to_string(),
-            members_initial: self.config.members,
-            members_final,
-            events,
-            trace_hash,
-            counts: self.counts,
-            exposures: self.adversary.exposures,
-            distribution,
-            delivery_ppm: (delivered * 1_000_000).checked_div(expected).unwrap_or(1_000_000),
-            invariants: self.checkers.finish(),
-            adapter: self.factory.adapter_report(),
-            facts: self.facts,
-        };
-        (report, lines)
-    }
-
-    /// Every message, every member still in the group that should have got it: decrypted, lost by the network,
-    /// or a `delivery` violation. Messages of senders that departed are not judged: the others deleted what they
-    /// held of them, as the designs require. Returns (expected, delivered) counts over messages that arrived.
-    fn judge_delivery(&mut self) -> (u64, u64) {
-        let (mut expected_total, mut delivered_total) = (0, 0);
-        let at = self.at();
-        for (id, message) in self.messages.iter().enumerate() {
-            if self.members[message.sender].departed {
-                continue; // receivers deleted the departed sender's state on purpose
-            }
-            for to in message.expected.iter().filter(|&to| !self.members[to].departed) {
-                if !message.arrived.contains(to) {
-                    continue;
-                }
-                expected_total += 1;
-                if message.delivered.contains(to) {
-                    delivered_total += 1;
-                    continue;
-                }
-                let reason = self
-                    .last_reason
-                    .get(&(id, to))
-                    .map_or("never attempted", String::as_str);
-                *self.counts.undecryptable.entry(reason.to_owned()).or_default() += 1;
-                let retired = message
-                    .position
-                    .as_ref()
-                    .and_then(|p| self.retired.get(&(to, message.sender, p.key_id.clone())));
-                if let Some(&retained) = retired {
-                    let fact = Fact::LostToRetiredKey {
-                        receiver: to,
-                        message: id,
-                        sender: message.sender,
-                        retained,
-                    };
-                    self.facts.record(self.now, fact);
-                }
-                let observation = Observation::Undelivered {
-                    at,
-                    receiver: to,
-                    message: id,
-                    sender: message.sender,
-                    last_reason: reason,
-                };
-                self.checkers.observe(&observation);
-            }
-        }
-        (expected_total, delivered_total)
     }
 }

@@ -112,7 +112,7 @@ impl Sim<'_> {
 
     fn accepted(&mut self, message: usize, to: usize, accepted: &Accepted) -> Outcome {
         self.counts.decrypted += 1;
-        let genuine = self.judge_accepted(to, accepted);
+        let genuine = self.record_accepted(to, accepted);
         if genuine.is_some() {
             self.last_reason.remove(&(message, to));
             self.members[to]
@@ -132,9 +132,10 @@ impl Sim<'_> {
         Outcome::Accepted
     }
 
-    /// Judges what `to` accepted against the ground truth and tells the checkers; returns the message it really
-    /// is, if it is exactly one its shown sender sent.
-    pub(super) fn judge_accepted(&mut self, to: usize, accepted: &Accepted) -> Option<usize> {
+    /// Looks up what `to` accepted in the ground truth (which message it really is, if it is exactly one its shown
+    /// sender sent, and whether `to` had accepted it before) and reports that to the checkers, which judge it
+    /// (`authenticity`, `replay-rejection`); returns the message.
+    pub(super) fn record_accepted(&mut self, to: usize, accepted: &Accepted) -> Option<usize> {
         let claimed = self.index_of.get(&accepted.claimed_sender).copied();
         let bytes = self.config.plaintext_bytes;
         let genuine =
