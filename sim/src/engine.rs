@@ -18,17 +18,16 @@ use rand_chacha::ChaCha20Rng;
 use senderkeys::MemberId;
 
 use crate::channel::{Channels, Identity};
-use crate::checkers::{At, Checkers, Observation};
+use crate::checkers::{At, Observation};
 use crate::config::{Action, SimConfig};
-use crate::facts::{Fact, Facts};
+use crate::facts::Fact;
 use crate::ground_truth::{PLAINTEXT_HEADER_BYTES, SentMessage};
 use crate::implementation::{Implementation, ImplementationFactory, IncidentKind};
 use crate::limits::MEMBERS_MAX;
 use crate::network::Network;
-use crate::report::{Counts, Report};
+use crate::report::Report;
 use crate::rng::{Stream, stream};
 use crate::time::Micros;
-use crate::trace::Trace;
 
 /// Why a run could not start.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -253,11 +252,8 @@ struct Sim<'a> {
     /// The distribution signed last, with its signer (a distribution goes to every member in turn).
     last_signed: Option<(usize, Rc<Signed>)>,
     network: Network,
-    trace: Trace,
-    checkers: Checkers,
-    counts: Counts,
-    /// What happened that an oracle reads (`crate::facts`).
-    facts: Facts,
+    /// Where everything that happens is reported: the trace, the counts, the checkers, the facts.
+    record: recorder::Recorder,
     /// Per sender and key id (as the implementation reports it), the messages sent under that key, oldest first:
     /// which envelopes a receiver can no longer read when it stops retaining the key.
     under_key: BTreeMap<(usize, String), Vec<usize>>,
@@ -273,13 +269,13 @@ impl Sim<'_> {
     /// A scripted event that could do nothing, found only as it ran (an unsigned implementation has no signing key
     /// to steal, an attack with nothing to craft from): the trace says why at this point, and the report lists it.
     fn without_effect(&mut self, why: String) {
-        self.trace.record(self.now, format_args!("{why}"));
-        self.counts.without_effect.push((self.now, why));
+        self.record.trace.record(self.now, format_args!("{why}"));
+        self.record.counts.without_effect.push((self.now, why));
     }
 
     /// Records a fact an oracle reads (not traced: facts never change a trace hash).
     fn fact(&mut self, fact: Fact) {
-        self.facts.record(self.now, fact);
+        self.record.fact(self.now, fact);
     }
 }
 
@@ -321,10 +317,7 @@ impl<'a> Sim<'a> {
             memo: config.memo.then(senderkeys::Memo::shared),
             last_signed: None,
             network: Network::new(config.network.clone(), stream(config.seed, Stream::Network)),
-            trace: Trace::new(config.keep_trace),
-            checkers: Checkers::default(),
-            counts: Counts::default(),
-            facts: Facts::default(),
+            record: recorder::Recorder::new(config.keep_trace),
             under_key: BTreeMap::new(),
             retired: BTreeMap::new(),
             reports_retained: None,
@@ -334,7 +327,7 @@ impl<'a> Sim<'a> {
 
     fn at(&self) -> At {
         At {
-            event: self.trace.next_index(),
+            event: self.record.trace.next_index(),
             time_us: self.now,
         }
     }
@@ -366,7 +359,7 @@ impl<'a> Sim<'a> {
             let server = MemberId::new("server").expect("valid id");
             self.adversary.server = Some(self.create(&server));
             let at = self.at();
-            self.checkers.observe(&Observation::ServerReads { at });
+            self.record.observe(&Observation::ServerReads { at });
         }
         for _ in 0..self.config.members {
             self.add_member();
@@ -436,10 +429,10 @@ impl<'a> Sim<'a> {
                 IncidentKind::TimedOut => "timed-out",
                 IncidentKind::ProtocolError => "protocol-error",
             };
-            self.trace.record(self.now, format_args!("adapter {kind}"));
+            self.record.trace.record(self.now, format_args!("adapter {kind}"));
             if incident.kind != IncidentKind::ProtocolError {
                 let at = self.at();
-                self.checkers.observe(&Observation::AdapterFailed {
+                self.record.observe(&Observation::AdapterFailed {
                     at,
                     detail: &incident.detail,
                 });
@@ -476,4 +469,5 @@ mod attack;
 mod finish;
 mod membership;
 mod receive;
+mod recorder;
 mod send;

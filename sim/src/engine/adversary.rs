@@ -124,7 +124,7 @@ impl Sim<'_> {
             if let Holder::Departed(departed) = clone.holder
                 && self.members[departed].controlled
             {
-                self.checkers.observe(&Observation::ServerDecrypted {
+                self.record.observe(&Observation::ServerDecrypted {
                     at,
                     message: id,
                     sender,
@@ -134,7 +134,7 @@ impl Sim<'_> {
                 Holder::Departed(departed) if !self.members[sender].knows_departed.contains(departed) => {
                     // The sender wrote it before it learned of the departure (it was offline or cut off):
                     // the invariant does not cover it; counted.
-                    self.counts.departed_reads_before_sender_knew += 1;
+                    self.record.counts.departed_reads_before_sender_knew += 1;
                 }
                 Holder::Departed(departed) => {
                     let observation = Observation::DecryptedAfterDeparture {
@@ -143,7 +143,7 @@ impl Sim<'_> {
                         message: id,
                         sender,
                     };
-                    self.checkers.observe(&observation);
+                    self.record.observe(&observation);
                 }
                 Holder::Compromised(index) => {
                     let exposure = &mut self.adversary.exposures[index];
@@ -166,7 +166,7 @@ impl Sim<'_> {
         {
             let at = self.at();
             let sender = self.messages[id].sender;
-            self.checkers.observe(&Observation::ServerDecrypted {
+            self.record.observe(&Observation::ServerDecrypted {
                 at,
                 message: id,
                 sender,
@@ -208,10 +208,11 @@ impl Sim<'_> {
         if self.members.get(member).is_none_or(|m| m.departed) {
             return;
         }
-        self.trace
+        self.record
+            .trace
             .record(self.now, format_args!("compromise m{member} {scope:?}"));
         let at = self.at();
-        self.checkers
+        self.record
             .observe(&Observation::Compromised { at, member, scope });
         let index = self.adversary.exposures.len();
         let compromised_at_us = self.now;
@@ -324,7 +325,7 @@ impl Sim<'_> {
         match guarded(|| imp.forge_as(&victim_id, Some(key), rng, &text)) {
             Ok(Ok(bytes)) => {
                 self.adversary.exposures[exposure].forgeries_attempted += 1;
-                self.trace.record(
+                self.record.trace.record(
                     self.now,
                     format_args!("forgery as m{victim} by m{insider} (stolen signing key)"),
                 );
@@ -363,7 +364,7 @@ impl Sim<'_> {
         let consumed = self.messages[id].delivered.contains(victim);
         if consumed {
             let at = self.at();
-            self.checkers.observe(&Observation::DecryptedBeforeCompromise {
+            self.record.observe(&Observation::DecryptedBeforeCompromise {
                 at,
                 victim,
                 message: id,
@@ -405,7 +406,7 @@ impl Sim<'_> {
             };
             if self.is_message(id, &plaintext) {
                 let at = self.at();
-                self.checkers.observe(&Observation::DecryptedBeforeJoin {
+                self.record.observe(&Observation::DecryptedBeforeJoin {
                     at,
                     newcomer,
                     message: id,

@@ -45,12 +45,13 @@ pub(super) enum FollowUp {
 impl Sim<'_> {
     /// Runs an attack now, and records whether it ran or why not.
     pub(super) fn attack(&mut self, kind: AttackKind, by: Attacker, target: usize) {
-        let skipped_before = self.counts.attacks_skipped;
+        let skipped_before = self.record.counts.attacks_skipped;
         self.run_attack(kind, by, target);
-        let fact = if self.counts.attacks_skipped == skipped_before {
+        let fact = if self.record.counts.attacks_skipped == skipped_before {
             Fact::AttackRan { kind, by, target }
         } else {
             let why = self
+                .record
                 .counts
                 .without_effect
                 .last()
@@ -67,16 +68,17 @@ impl Sim<'_> {
     }
 
     fn run_attack(&mut self, kind: AttackKind, by: Attacker, target: usize) {
-        self.trace
+        self.record
+            .trace
             .record(self.now, format_args!("attack {kind:?} by {by:?} on m{target}"));
-        *self.counts.attacks.entry(format!("{kind:?}")).or_default() += 1;
+        *self.record.counts.attacks.entry(format!("{kind:?}")).or_default() += 1;
         if let Attacker::Member(m) = by {
             if self.members.get(m).is_none_or(|m| m.departed) {
                 return self.attack_skipped("the attacking member is not in the group");
             }
         } else {
             let at = self.at();
-            self.checkers.observe(&Observation::ServerReads { at });
+            self.record.observe(&Observation::ServerReads { at });
         }
         if self.members.get(target).is_none() {
             return self.attack_skipped("no such target");
@@ -90,7 +92,7 @@ impl Sim<'_> {
     }
 
     fn attack_skipped(&mut self, why: &str) {
-        self.counts.attacks_skipped += 1;
+        self.record.counts.attacks_skipped += 1;
         self.without_effect(format!("attack skipped: {why}"));
     }
 
@@ -182,11 +184,11 @@ impl Sim<'_> {
         let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
         let result = guarded(|| imp.decrypt(&claimed_id, bytes, &mut budget));
         self.check_bounds(to, claimed, &budget, "attack input");
-        self.counts.attack_inputs += 1;
+        self.record.counts.attack_inputs += 1;
         let at = self.at();
         let outcome = match result {
             Ok(Ok(accepted)) => {
-                self.counts.attack_accepted += 1;
+                self.record.counts.attack_accepted += 1;
                 let genuine = self.record_accepted(to, &accepted);
                 if let (
                     None,
@@ -204,7 +206,7 @@ impl Sim<'_> {
                     // matter of atomicity too (a replay accepted again is `replay-rejection`'s alone).
                     let changed = self.members[to].imp.export() != before;
                     let reason = "wrongly accepted";
-                    self.checkers.observe(&Observation::RejectionChecked {
+                    self.record.observe(&Observation::RejectionChecked {
                         at,
                         member: to,
                         changed,
@@ -216,7 +218,7 @@ impl Sim<'_> {
             Ok(Err(rejection)) => {
                 let changed = self.members[to].imp.export() != before;
                 let reason = rejection.reason.as_str();
-                self.checkers.observe(&Observation::RejectionChecked {
+                self.record.observe(&Observation::RejectionChecked {
                     at,
                     member: to,
                     changed,
@@ -229,7 +231,8 @@ impl Sim<'_> {
                 "panic".to_owned()
             }
         };
-        self.trace
+        self.record
+            .trace
             .record(self.now, format_args!("attack-input m{claimed}->m{to} {outcome}"));
     }
 

@@ -13,21 +13,29 @@ impl Sim<'_> {
         let (expected, delivered) = self.judge_delivery();
         let members_final = self.active().count();
         let rotation = self
+            .record
             .counts
             .distributions_by_cause
             .get(&DistributionCause::Rotation)
             .copied()
             .unwrap_or_default();
-        let rotations = self.counts.rotations;
+        let rotations = self.record.counts.rotations;
         let distribution = DistributionCost {
             total: crate::report::Cost {
                 messages: self
+                    .record
                     .counts
                     .distributions_by_cause
                     .values()
                     .map(|c| c.messages)
                     .sum(),
-                bytes: self.counts.distributions_by_cause.values().map(|c| c.bytes).sum(),
+                bytes: self
+                    .record
+                    .counts
+                    .distributions_by_cause
+                    .values()
+                    .map(|c| c.bytes)
+                    .sum(),
             },
             rotations,
             per_rotation: crate::report::Cost {
@@ -36,8 +44,8 @@ impl Sim<'_> {
             },
         };
         self.take_incidents();
-        let events = self.trace.events();
-        let (trace_hash, lines) = self.trace.finish();
+        let events = self.record.trace.events();
+        let (trace_hash, lines) = self.record.trace.finish();
         let report = Report {
             seed: self.config.seed,
             implementation: self.factory.name(),
@@ -46,13 +54,13 @@ impl Sim<'_> {
             members_final,
             events,
             trace_hash,
-            counts: self.counts,
+            counts: self.record.counts,
             exposures: self.adversary.exposures,
             distribution,
             delivery_ppm: (delivered * 1_000_000).checked_div(expected).unwrap_or(1_000_000),
-            invariants: self.checkers.finish(),
+            invariants: self.record.checkers.finish(),
             adapter: self.factory.adapter_report(),
-            facts: self.facts,
+            facts: self.record.facts,
         };
         (report, lines)
     }
@@ -75,7 +83,12 @@ impl Sim<'_> {
                 .last_reason
                 .get(&(id, to))
                 .map_or("never attempted", String::as_str);
-            *self.counts.undecryptable.entry(reason.to_owned()).or_default() += 1;
+            *self
+                .record
+                .counts
+                .undecryptable
+                .entry(reason.to_owned())
+                .or_default() += 1;
             let retired = message
                 .position
                 .as_ref()
@@ -87,7 +100,7 @@ impl Sim<'_> {
                     sender: message.sender,
                     retained,
                 };
-                self.facts.record(self.now, fact);
+                self.record.fact(self.now, fact);
             }
             let observation = Observation::Undelivered {
                 at,
@@ -96,7 +109,7 @@ impl Sim<'_> {
                 sender: message.sender,
                 last_reason: reason,
             };
-            self.checkers.observe(&observation);
+            self.record.observe(&observation);
         }
         (owed_total, delivered_total)
     }

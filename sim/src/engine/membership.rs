@@ -46,14 +46,15 @@ impl Sim<'_> {
     /// `by_server`: the server added it (an `add-member` attack).
     pub(super) fn join(&mut self, by_server: bool) -> usize {
         let newcomer = self.add_member();
-        self.trace.record(self.now, format_args!("join m{newcomer}"));
+        self.record
+            .trace
+            .record(self.now, format_args!("join m{newcomer}"));
         self.fact(Fact::Joined {
             member: newcomer,
             by_server,
         });
         let at = self.at();
-        self.checkers
-            .observe(&Observation::Joined { at, member: newcomer });
+        self.record.observe(&Observation::Joined { at, member: newcomer });
         self.create_and_distribute(newcomer);
         let others: Vec<usize> = self.active().filter(|&m| m != newcomer).collect();
         for member in others {
@@ -147,12 +148,14 @@ impl Sim<'_> {
         } else {
             "remove"
         };
-        self.trace.record(self.now, format_args!("{verb} m{member}"));
+        self.record
+            .trace
+            .record(self.now, format_args!("{verb} m{member}"));
         self.fact(Fact::Departed { member });
         self.members[member].departed = true;
         self.healed(member);
         let at = self.at();
-        self.checkers.observe(&Observation::Departed { at, member });
+        self.record.observe(&Observation::Departed { at, member });
         if let Some(imp) = self.clone_state(member) {
             self.adversary.clones.push(AdversaryClone {
                 holder: Holder::Departed(member),
@@ -168,7 +171,9 @@ impl Sim<'_> {
     fn go_offline(&mut self, member: usize, until: u64) {
         if self.is_present(member) && self.members[member].online {
             self.members[member].online = false;
-            self.trace.record(self.now, format_args!("offline m{member}"));
+            self.record
+                .trace
+                .record(self.now, format_args!("offline m{member}"));
             self.schedule(until.max(self.now), Event::Scripted(Action::Online { member }));
         }
     }
@@ -186,7 +191,7 @@ impl Sim<'_> {
         }
         let until = until.max(self.now);
         let names: Vec<String> = cut.iter().map(|m| format!("m{m}")).collect();
-        self.trace.record(
+        self.record.trace.record(
             self.now,
             format_args!("partition {} until {until}", names.join(",")),
         );
@@ -209,7 +214,9 @@ impl Sim<'_> {
         }
         self.members[member].online = true;
         self.members[member].partition_until = None;
-        self.trace.record(self.now, format_args!("online m{member}"));
+        self.record
+            .trace
+            .record(self.now, format_args!("online m{member}"));
         let first_arrival = self.network.reliable(self.now);
         let held = std::mem::take(&mut self.members[member].held);
         for (arrival, event) in (first_arrival..).zip(held) {
@@ -233,7 +240,7 @@ impl Sim<'_> {
     /// member re-requests the keys its parked envelopes still need.
     pub(super) fn quiet_start(&mut self) {
         self.quiet = true;
-        self.trace.record(self.now, format_args!("quiet"));
+        self.record.trace.record(self.now, format_args!("quiet"));
         for member in self.active().collect::<Vec<_>>() {
             self.come_online(member);
             let mut senders: Vec<usize> = self.members[member]

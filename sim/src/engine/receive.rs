@@ -37,7 +37,8 @@ impl Sim<'_> {
             return;
         }
         if self.held_for_offline(to, || Event::Deliver { message, to }) {
-            self.trace
+            self.record
+                .trace
                 .record(self.now, format_args!("hold msg={message} for m{to} (offline)"));
             return;
         }
@@ -46,7 +47,7 @@ impl Sim<'_> {
             first || self.messages[message].duplicated.contains(to),
             "engine invariant: message {message} reached m{to} twice, and the network made no duplicate"
         );
-        self.counts.deliveries += 1;
+        self.record.counts.deliveries += 1;
         let outcome = self.try_decrypt(message, to);
         if let Outcome::MissingKey(_) = outcome {
             self.park(message, to);
@@ -70,7 +71,7 @@ impl Sim<'_> {
         if let (Some(before), Ok(Err(rejection))) = (before, &result) {
             let changed = self.members[to].imp.export_sender(&sender_id) != before;
             let (at, reason) = (self.at(), rejection.reason.clone());
-            self.checkers.observe(&Observation::RejectionChecked {
+            self.record.observe(&Observation::RejectionChecked {
                 at,
                 member: to,
                 changed,
@@ -82,6 +83,7 @@ impl Sim<'_> {
             Ok(Ok(accepted)) => self.accepted(message, to, &accepted),
             Ok(Err(rejection)) => {
                 *self
+                    .record
                     .counts
                     .rejections
                     .entry(rejection.reason.clone())
@@ -103,7 +105,7 @@ impl Sim<'_> {
             Outcome::MissingKey(r) | Outcome::Rejected(r) => r.as_str(),
             Outcome::Panicked => "panic",
         };
-        self.trace.record(
+        self.record.trace.record(
             self.now,
             format_args!("deliver msg={message} m{sender}->m{to} {what}"),
         );
@@ -111,7 +113,7 @@ impl Sim<'_> {
     }
 
     fn accepted(&mut self, message: usize, to: usize, accepted: &Accepted) -> Outcome {
-        self.counts.decrypted += 1;
+        self.record.counts.decrypted += 1;
         let genuine = self.record_accepted(to, accepted);
         if genuine.is_some() {
             self.last_reason.remove(&(message, to));
@@ -126,7 +128,7 @@ impl Sim<'_> {
         }
         if self.members[to].controlled && genuine.is_some() {
             let (at, sender) = (self.at(), self.messages[message].sender);
-            self.checkers
+            self.record
                 .observe(&Observation::ServerDecrypted { at, message, sender });
         }
         Outcome::Accepted
@@ -142,7 +144,7 @@ impl Sim<'_> {
             claimed.and_then(|c| ground_truth::genuine(&self.messages, bytes, &accepted.plaintext, c));
         let first = genuine.is_none_or(|g| self.messages[g].delivered.insert(to));
         let (at, plaintext) = (self.at(), &accepted.plaintext);
-        self.checkers.observe(&Observation::Accepted {
+        self.record.observe(&Observation::Accepted {
             at,
             receiver: to,
             claimed,
@@ -171,7 +173,8 @@ impl Sim<'_> {
         }
         let sender_id = &self.members[sender].id;
         let cached = self.members[member].imp.skipped_keys(sender_id);
-        self.counts.skipped_keys_high_water = self.counts.skipped_keys_high_water.max(cached as u64);
+        self.record.counts.skipped_keys_high_water =
+            self.record.counts.skipped_keys_high_water.max(cached as u64);
         if cached > self.factory.skipped_keys_max() {
             found.push(format!(
                 "{cached} skipped keys cached for m{sender} (bound {})",
@@ -180,8 +183,7 @@ impl Sim<'_> {
         }
         for what in found {
             let at = self.at();
-            self.checkers
-                .observe(&Observation::Unbounded { at, member, what });
+            self.record.observe(&Observation::Unbounded { at, member, what });
         }
     }
 
@@ -194,7 +196,7 @@ impl Sim<'_> {
         member.pending.push_back(message);
         if member.pending.len() > PENDING_ENVELOPES_MAX {
             member.pending.pop_front();
-            self.counts.pending_overflow += 1;
+            self.record.counts.pending_overflow += 1;
         }
         assert!(
             member.pending.len() <= PENDING_ENVELOPES_MAX,
@@ -263,16 +265,16 @@ impl Sim<'_> {
             .iter()
             .partition(|&&id| self.messages[id].sender == owner);
         m.pending = kept.into();
-        self.counts.pending_abandoned += given_up.len() as u64;
-        self.trace.record(
+        self.record.counts.pending_abandoned += given_up.len() as u64;
+        self.record.trace.record(
             self.now,
             format_args!("abandon m{member} {} from m{owner}", given_up.len()),
         );
     }
 
     pub(super) fn request_key(&mut self, requester: usize, owner: usize, reason: &str) {
-        self.counts.key_requests += 1;
-        self.trace.record(
+        self.record.counts.key_requests += 1;
+        self.record.trace.record(
             self.now,
             format_args!("request m{requester}->m{owner} ({reason})"),
         );
@@ -328,11 +330,13 @@ impl Sim<'_> {
                     Err(refused) => {
                         let reason = refused.reason();
                         *self
+                            .record
                             .counts
                             .distribution_rejections
                             .entry(reason.to_owned())
                             .or_default() += 1;
-                        self.trace
+                        self.record
+                            .trace
                             .record(self.now, format_args!("distribution m{from}->m{to} {reason}"));
                         return;
                     }
@@ -356,7 +360,8 @@ impl Sim<'_> {
                 "panic".to_owned()
             }
         };
-        self.trace
+        self.record
+            .trace
             .record(self.now, format_args!("distribution m{from}->m{to} {outcome}"));
         self.members[to].requested.remove(&from);
         self.retry_pending(to);
@@ -418,7 +423,7 @@ impl Sim<'_> {
     pub(super) fn retry_pending(&mut self, to: usize) {
         let parked = std::mem::take(&mut self.members[to].pending);
         for message in parked {
-            self.counts.retries += 1;
+            self.record.counts.retries += 1;
             if let Outcome::MissingKey(_) = self.try_decrypt(message, to) {
                 self.park(message, to);
             }

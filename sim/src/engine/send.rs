@@ -85,7 +85,7 @@ impl Sim<'_> {
             }
             let copies = self.network.envelope(leaves, to, !self.quiet);
             if copies.is_empty() {
-                self.counts.lost_by_network += 1;
+                self.record.counts.lost_by_network += 1;
             }
             if copies.len() > 1 {
                 duplicated.insert(to);
@@ -98,14 +98,14 @@ impl Sim<'_> {
         let at = position
             .as_ref()
             .map_or_else(|| "?".to_owned(), |p| format!("{}:{}", p.key_id, p.iteration));
-        self.trace.record(
+        self.record.trace.record(
             self.now,
             format_args!(
                 "send m{sender} msg={id} key={at} bytes={} env={digest}",
                 envelope.len()
             ),
         );
-        self.counts.envelopes_sent += 1;
+        self.record.counts.envelopes_sent += 1;
         self.members[sender].current_key = position.as_ref().map(|p| p.key_id.clone());
         if let Some(position) = &position {
             self.under_key
@@ -140,9 +140,9 @@ impl Sim<'_> {
             }
             Err(panic) => return self.panicked(member, "create-sender-key", &panic),
         };
-        self.counts.keys_created += 1;
+        self.record.counts.keys_created += 1;
         let cause = if self.distributions.contains_key(&member) {
-            self.counts.rotations += 1;
+            self.record.counts.rotations += 1;
             DistributionCause::Rotation
         } else {
             DistributionCause::Initial
@@ -152,7 +152,8 @@ impl Sim<'_> {
         m.messages_under_key = 0;
         m.key_created_at = self.now;
         m.current_key = None;
-        self.trace
+        self.record
+            .trace
             .record(self.now, format_args!("key m{member} bytes={}", bytes.len()));
         let bytes: Rc<[u8]> = bytes.into();
         let created = (self.now, Rc::clone(&bytes), self.members.len());
@@ -184,7 +185,12 @@ impl Sim<'_> {
             (Wire::Sealed(self.signed(from, &inner)), bytes)
         };
         let bytes = bytes as u64;
-        let cost = self.counts.distributions_by_cause.entry(cause).or_default();
+        let cost = self
+            .record
+            .counts
+            .distributions_by_cause
+            .entry(cause)
+            .or_default();
         cost.messages += 1;
         cost.bytes += bytes;
         let arrival = self.network.reliable(self.departure(from));
@@ -210,19 +216,22 @@ impl Sim<'_> {
 
     pub(super) fn operation_failed(&mut self, member: usize, operation: &str, reason: &str) {
         *self
+            .record
             .counts
             .operation_failures
             .entry(format!("{operation}:{reason}"))
             .or_default() += 1;
-        self.trace
+        self.record
+            .trace
             .record(self.now, format_args!("{operation} m{member} failed: {reason}"));
     }
 
     pub(super) fn panicked(&mut self, member: usize, operation: &'static str, message: &str) {
         let at = self.at();
-        self.trace
+        self.record
+            .trace
             .record(self.now, format_args!("{operation} m{member} PANIC"));
-        self.checkers.observe(&Observation::Panicked {
+        self.record.observe(&Observation::Panicked {
             at,
             member,
             operation,
