@@ -80,7 +80,7 @@ pub const VIOLATIONS_KEPT_MAX: usize = 100;
 /// Most seeds one comparison runs (per policy and implementation).
 pub const SEEDS_MAX: u64 = 1_000_000;
 
-// ---- `sksim sweep`: what a seed may draw (`sweep.rs`) ----
+// ---- `sksim sweep`: what a seed may draw (`sweep/draw.rs`) ----
 
 /// Largest group drawn usually (log-uniformly from 2).
 pub const MEMBERS_TYPICAL_MAX: u64 = 64;
