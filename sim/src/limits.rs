@@ -28,7 +28,7 @@ pub const KEY_FETCH_ROUNDS_MAX: u32 = 3;
 /// implementations to; this one only keeps an unbounded implementation from hanging the run.
 pub const WORK_BUDGET_STEPS: u64 = 1_000_000;
 
-// ---- Scenario files (`scenario.rs`) ----
+// ---- Scenario files (`scenario/`, docs/scenario-format.md) ----
 
 /// Largest scenario file accepted, in bytes (1 MiB); larger input is rejected before any parsing.
 pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
@@ -80,7 +80,7 @@ pub const VIOLATIONS_KEPT_MAX: usize = 100;
 /// Most seeds one comparison runs (per policy and implementation).
 pub const SEEDS_MAX: u64 = 1_000_000;
 
-// ---- `sksim sweep`: what a seed may draw (`sweep.rs`) ----
+// ---- `sksim sweep`: what a seed may draw (`sweep/draw.rs`) ----
 
 /// Largest group drawn usually (log-uniformly from 2).
 pub const MEMBERS_TYPICAL_MAX: u64 = 64;

@@ -82,7 +82,7 @@ mod tests {
 
     #[test]
     fn streams_outside_a_run_keep_their_numbers_and_never_meet_a_run_stream() {
-        assert_eq!(Stream::SweepDraw.number(), crate::sweep::DRAW_STREAM);
+        assert_eq!(Stream::SweepDraw.number(), 0x53_5745_4550);
         assert_eq!(Stream::Demo.number(), 0);
         let run = [
             Stream::Network,
