@@ -264,3 +264,50 @@ fn invariant_names_are_written_only_in_their_definition() {
         found.join("\n")
     );
 }
+
+/// `path`'s code lines (comments dropped) that contain any of `needles`, as `path:line: text`.
+fn lines_naming(path: &Path, needles: &[&str]) -> Vec<String> {
+    let text = std::fs::read_to_string(path).expect("readable");
+    let label = path.strip_prefix(root()).unwrap_or(path).display().to_string();
+    text.lines()
+        .enumerate()
+        .filter_map(|(number, line)| {
+            let code = line.split("//").next().unwrap_or_default();
+            needles
+                .iter()
+                .any(|needle| code.contains(needle))
+                .then(|| format!("{label}:{}: {}", number + 1, line.trim()))
+        })
+        .collect()
+}
+
+/// ARCHITECTURE's boundaries that a grep can hold: the engine knows implementations only through the
+/// `Implementation` trait (never a built-in, never `senderkeys`' state machine), and `senderkeys` does no I/O,
+/// reads no clock and draws no randomness of its own.
+#[test]
+fn the_boundaries_hold() {
+    let mut found = Vec::new();
+    let engine = root().join("sim/src/engine");
+    for path in std::iter::once(root().join("sim/src/engine.rs")).chain(rust_files(&engine)) {
+        found.extend(lines_naming(
+            &path,
+            &["implementations::", "GroupSession", "senderkeys::wire"],
+        ));
+    }
+    for path in rust_files(&root().join("core/src")) {
+        found.extend(lines_naming(
+            &path,
+            &[
+                "std::time",
+                "SystemTime",
+                "Instant::",
+                "OsRng",
+                "thread_rng",
+                "std::fs",
+                "std::net",
+                "std::io::std",
+            ],
+        ));
+    }
+    assert!(found.is_empty(), "boundaries crossed:\n{}", found.join("\n"));
+}
