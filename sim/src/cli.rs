@@ -13,7 +13,7 @@ use std::ffi::OsString;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::limits::ADAPTER_TIMEOUT_MAX;
 use crate::output::{JsonReport, header};
@@ -117,38 +117,7 @@ enum Command {
     /// Example: `sksim run scenarios/quickstart.toml --seed 7 --impl accord --format json --out report.json`
     ///
     /// Example: `sksim run scenarios/ --impl 'external:python3 my_adapter.py'`
-    Run {
-        /// The scenario files (TOML), or directories of them.
-        #[arg(required = true, value_name = "FILE|DIR")]
-        files: Vec<PathBuf>,
-        /// Override the scenario's seed.
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Override the implementation: reference, reference/SUITE, accord, chatalot, p2p, or external:COMMAND
-        /// (an adapter program; see docs/external-protocol.md).
-        #[arg(long = "impl", value_name = "IMPLEMENTATION")]
-        implementation: Option<String>,
-        /// Override the rotation policy, e.g. `on-removal+every-messages:100+every-time:24h`.
-        #[arg(long)]
-        policy: Option<String>,
-        /// How to print the report.
-        #[arg(long, value_enum, default_value_t = Format::Table)]
-        format: Format,
-        /// Also write the JSON report to this file.
-        #[arg(long, value_name = "PATH")]
-        out: Option<PathBuf>,
-        /// Write the canonical event trace (one line per event) to this file.
-        #[arg(long, value_name = "PATH")]
-        trace: Option<PathBuf>,
-        /// Do not memoise pure work (signature verdicts, chain steps, parsed keys): every receiver computes
-        /// everything itself. The report and trace are the same; only the `performance` section differs.
-        #[arg(long)]
-        no_memo: bool,
-        /// How long to wait for each answer of an `external:` adapter before stopping it as hung (a `no-crash`
-        /// violation), e.g. `30s` or `500ms`.
-        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_adapter_timeout)]
-        adapter_timeout: std::time::Duration,
-    },
+    Run(RunArgs),
     /// Compare rotation policies (and implementations) over many seeds.
     ///
     /// Runs every (policy, implementation) pair over every seed, in parallel on all cores; prints mean, p50 and p95
@@ -159,39 +128,7 @@ enum Command {
     ///
     /// Example: `sksim compare scenarios/rotation-policies.toml --policy never --policy on-removal
     /// --policy on-removal+every-messages:100 --seeds 0..8 --plot policies.svg`
-    Compare {
-        /// The scenario file (TOML).
-        file: PathBuf,
-        /// A policy to compare (repeat the flag); default: the scenario's own.
-        #[arg(long = "policy", value_name = "POLICY")]
-        policies: Vec<String>,
-        /// An implementation to compare (repeat the flag); default: the scenario's own.
-        #[arg(long = "impl", value_name = "IMPLEMENTATION")]
-        implementations: Vec<String>,
-        /// Seeds to run, `A..B` (B excluded).
-        #[arg(long, default_value = "0..10", value_parser = crate::sweep::parse_seeds)]
-        seeds: std::ops::Range<u64>,
-        /// How to print the comparison.
-        #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
-        format: CompareFormat,
-        /// Print one record per run (policy, implementation, seed: every metric and each invariant's verdict)
-        /// instead of the summary; needs --format csv or --format json.
-        #[arg(long)]
-        per_seed: bool,
-        /// Also draw an SVG plot (the file must end in .svg): exposure after a compromise, and post-removal
-        /// leaks, against distribution cost; points drawn at the same place are named on stderr.
-        #[arg(long, value_name = "PATH.svg")]
-        plot: Option<PathBuf>,
-        /// Threads to run seeds on (default: one per core). The output is the same for any number.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        jobs: Option<u16>,
-        /// Do not memoise pure work (see `sksim run --no-memo`); the comparison is the same.
-        #[arg(long)]
-        no_memo: bool,
-        /// How long to wait for each answer of an `external:` adapter (see `sksim run --adapter-timeout`).
-        #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_adapter_timeout)]
-        adapter_timeout: std::time::Duration,
-    },
+    Compare(CompareArgs),
     /// Shrink a failing scenario to a minimal one that still violates the same invariant (delta debugging).
     ///
     /// Removes events, members, messages, faults and time while the invariant stays violated, and prints the
@@ -199,22 +136,7 @@ enum Command {
     /// scenario's expectations do not allow is the target.
     ///
     /// Example: `sksim shrink failing.toml --invariant post-removal-secrecy --out minimal.toml`
-    Shrink {
-        /// The failing scenario file.
-        file: PathBuf,
-        /// The invariant that must stay violated.
-        #[arg(long)]
-        invariant: Option<String>,
-        /// Override the scenario's seed (shrinking keeps it).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Override the implementation.
-        #[arg(long = "impl", value_name = "IMPLEMENTATION")]
-        implementation: Option<String>,
-        /// Write the minimal scenario here instead of stdout.
-        #[arg(long, value_name = "PATH")]
-        out: Option<PathBuf>,
-    },
+    Shrink(ShrinkArgs),
     /// Swarm testing: each seed draws a random scenario and runs it; unexpected violations are reported.
     ///
     /// Each seed draws group size, churn, faults, adversary and policy (each feature on or off, then its
@@ -225,49 +147,18 @@ enum Command {
     ///
     /// Example: `sksim sweep --seeds 0..1000 --shard 2/8 --impl reference/hardened --budget 1h --jobs 4
     /// --out sweep-out`
-    Sweep {
-        /// Seeds to draw, `A..B` (B excluded).
-        #[arg(long, default_value = "0..100", value_parser = crate::sweep::parse_seeds)]
-        seeds: std::ops::Range<u64>,
-        /// This machine's shard, `I/N` (0-based): the seeds s with s % N == I.
-        #[arg(long, default_value = "0/1")]
-        shard: crate::sweep::Shard,
-        /// The implementation under test (default reference/hardened).
-        #[arg(long = "impl", value_name = "IMPLEMENTATION")]
-        implementation: Option<String>,
-        /// Longest active phase a drawn scenario may have (virtual time), e.g. `30m`.
-        #[arg(long, default_value = "1h")]
-        budget: String,
-        /// Where failing scenarios and the shard's JSON result are written.
-        #[arg(long, value_name = "DIR", default_value = "sweep-out")]
-        out: PathBuf,
-        /// Threads to run seeds on (default: one per core). The output and the files written are the same for
-        /// any number.
-        #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
-        jobs: Option<u16>,
-    },
+    Sweep(SweepArgs),
     /// Combine the JSON results of a sweep's shards into one.
     ///
     /// Checks that every shard of the same sweep is there exactly once; prints the failures of the whole sweep.
     /// Exit status 1 if any seed failed.
     ///
     /// Example: `sksim merge shards/*/sweep-*.json --out merged.json`
-    Merge {
-        /// The shards' JSON results.
-        #[arg(required = true)]
-        files: Vec<PathBuf>,
-        /// Write the merged result here.
-        #[arg(long, value_name = "PATH")]
-        out: Option<PathBuf>,
-    },
+    Merge(MergeArgs),
     /// Validate scenario files without running them (a directory: its `*.toml` files).
     ///
     /// Example: `sksim check scenarios/`
-    Check {
-        /// The scenario files, or directories of them.
-        #[arg(required = true, value_name = "FILE|DIR")]
-        files: Vec<PathBuf>,
-    },
+    Check(CheckArgs),
     /// List implementations, suites, policies, attacks and invariants, one line each.
     ///
     /// Example: `sksim list`
@@ -280,11 +171,188 @@ enum Command {
     /// the same bytes.
     ///
     /// Example: `sksim demo --seed 7`
-    Demo {
-        /// Every key, nonce and delivery order derives from this seed.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-    },
+    Demo(DemoArgs),
+}
+
+// The flags several commands share, each declared once and flattened into the commands that take it. A command
+// whose help says something of its own about a shared flag replaces only that help text (`mut_arg`, written as
+// clap shows a doc comment: without its final period).
+
+/// `--seed` and `--impl`: the overrides of a scenario's seed and implementation (`run`, `shrink`).
+#[derive(Args, Debug)]
+struct OverrideArgs {
+    /// Override the scenario's seed.
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Override the implementation: reference, reference/SUITE, accord, chatalot, p2p, or external:COMMAND
+    /// (an adapter program; see docs/external-protocol.md).
+    #[arg(long = "impl", value_name = "IMPLEMENTATION")]
+    implementation: Option<String>,
+}
+
+/// `--no-memo` and `--adapter-timeout`: how runs execute, never what they find (`run`, `compare`).
+#[derive(Args, Debug, Clone, Copy)]
+struct ExecutionArgs {
+    /// Do not memoise pure work (signature verdicts, chain steps, parsed keys): every receiver computes
+    /// everything itself. The report and trace are the same; only the `performance` section differs.
+    #[arg(long)]
+    no_memo: bool,
+    /// How long to wait for each answer of an `external:` adapter before stopping it as hung (a `no-crash`
+    /// violation), e.g. `30s` or `500ms`.
+    #[arg(long, value_name = "DURATION", default_value = "10s", value_parser = parse_adapter_timeout)]
+    adapter_timeout: std::time::Duration,
+}
+
+impl ExecutionArgs {
+    /// Whether pure work is memoised.
+    fn memo(self) -> bool {
+        !self.no_memo
+    }
+
+    /// Sets these options in a run's configuration.
+    fn apply(self, config: &mut crate::config::SimConfig) {
+        config.memo = self.memo();
+        config.adapter_timeout = self.adapter_timeout;
+    }
+}
+
+/// `--jobs`: how many threads run seeds (`compare`, `sweep`).
+#[derive(Args, Debug, Clone, Copy)]
+struct JobsArgs {
+    /// Threads to run seeds on (default: one per core). The output is the same for any number.
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..))]
+    jobs: Option<u16>,
+}
+
+/// `sksim run`'s arguments.
+#[derive(Args, Debug)]
+struct RunArgs {
+    /// The scenario files (TOML), or directories of them.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    files: Vec<PathBuf>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// Override the rotation policy, e.g. `on-removal+every-messages:100+every-time:24h`.
+    #[arg(long)]
+    policy: Option<String>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Also write the JSON report to this file.
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+    /// Write the canonical event trace (one line per event) to this file.
+    #[arg(long, value_name = "PATH")]
+    trace: Option<PathBuf>,
+    #[command(flatten)]
+    execution: ExecutionArgs,
+}
+
+/// `sksim compare`'s arguments.
+#[derive(Args, Debug)]
+#[command(mut_arg("no_memo", |a| a.help(
+    "Do not memoise pure work (see `sksim run --no-memo`); the comparison is the same"
+)))]
+#[command(mut_arg("adapter_timeout", |a| a.help(
+    "How long to wait for each answer of an `external:` adapter (see `sksim run --adapter-timeout`)"
+)))]
+struct CompareArgs {
+    /// The scenario file (TOML).
+    file: PathBuf,
+    /// A policy to compare (repeat the flag); default: the scenario's own.
+    #[arg(long = "policy", value_name = "POLICY")]
+    policies: Vec<String>,
+    /// An implementation to compare (repeat the flag); default: the scenario's own.
+    #[arg(long = "impl", value_name = "IMPLEMENTATION")]
+    implementations: Vec<String>,
+    /// Seeds to run, `A..B` (B excluded).
+    #[arg(long, default_value = "0..10", value_parser = crate::sweep::parse_seeds)]
+    seeds: std::ops::Range<u64>,
+    /// How to print the comparison.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    format: CompareFormat,
+    /// Print one record per run (policy, implementation, seed: every metric and each invariant's verdict)
+    /// instead of the summary; needs --format csv or --format json.
+    #[arg(long)]
+    per_seed: bool,
+    /// Also draw an SVG plot (the file must end in .svg): exposure after a compromise, and post-removal
+    /// leaks, against distribution cost; points drawn at the same place are named on stderr.
+    #[arg(long, value_name = "PATH.svg")]
+    plot: Option<PathBuf>,
+    #[command(flatten)]
+    jobs: JobsArgs,
+    #[command(flatten)]
+    execution: ExecutionArgs,
+}
+
+/// `sksim shrink`'s arguments.
+#[derive(Args, Debug)]
+#[command(mut_arg("seed", |a| a.help("Override the scenario's seed (shrinking keeps it)")))]
+#[command(mut_arg("implementation", |a| a.help("Override the implementation")))]
+struct ShrinkArgs {
+    /// The failing scenario file.
+    file: PathBuf,
+    /// The invariant that must stay violated.
+    #[arg(long)]
+    invariant: Option<String>,
+    #[command(flatten)]
+    overrides: OverrideArgs,
+    /// Write the minimal scenario here instead of stdout.
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+}
+
+/// `sksim sweep`'s arguments.
+#[derive(Args, Debug)]
+#[command(mut_arg("jobs", |a| a.help(
+    "Threads to run seeds on (default: one per core). The output and the files written are the same for any \
+     number"
+)))]
+struct SweepArgs {
+    /// Seeds to draw, `A..B` (B excluded).
+    #[arg(long, default_value = "0..100", value_parser = crate::sweep::parse_seeds)]
+    seeds: std::ops::Range<u64>,
+    /// This machine's shard, `I/N` (0-based): the seeds s with s % N == I.
+    #[arg(long, default_value = "0/1")]
+    shard: crate::sweep::Shard,
+    /// The implementation under test (default reference/hardened).
+    #[arg(long = "impl", value_name = "IMPLEMENTATION")]
+    implementation: Option<String>,
+    /// Longest active phase a drawn scenario may have (virtual time), e.g. `30m`.
+    #[arg(long, default_value = "1h")]
+    budget: String,
+    /// Where failing scenarios and the shard's JSON result are written.
+    #[arg(long = "out", value_name = "DIR", default_value = "sweep-out")]
+    dir: PathBuf,
+    #[command(flatten)]
+    jobs: JobsArgs,
+}
+
+/// `sksim merge`'s arguments.
+#[derive(Args, Debug)]
+struct MergeArgs {
+    /// The shards' JSON results.
+    #[arg(required = true)]
+    files: Vec<PathBuf>,
+    /// Write the merged result here.
+    #[arg(long, value_name = "PATH")]
+    out: Option<PathBuf>,
+}
+
+/// `sksim check`'s arguments.
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// The scenario files, or directories of them.
+    #[arg(required = true, value_name = "FILE|DIR")]
+    files: Vec<PathBuf>,
+}
+
+/// `sksim demo`'s arguments.
+#[derive(Args, Debug)]
+struct DemoArgs {
+    /// Every key, nonce and delivery order derives from this seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
 }
 
 /// Parses `args` (the program name first) and runs the command; returns the exit status.
@@ -295,123 +363,59 @@ pub fn main_with(
 ) -> u8 {
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
-        Err(e) => {
-            let status = if e.use_stderr() { EXIT_BAD_INPUT } else { EXIT_OK };
-            let text = e.render().to_string();
-            let _ = if e.use_stderr() {
-                err.write_all(text.as_bytes())
-            } else {
-                out.write_all(text.as_bytes())
-            };
-            return status;
-        }
+        Err(e) => return parse_error(&e, out, err),
     };
     let result = match cli.command {
-        Command::Run {
-            files,
-            seed,
-            implementation,
-            policy,
-            format,
-            out: json_out,
-            trace,
-            no_memo,
-            adapter_timeout,
-        } => {
-            let request = RunRequest {
-                overrides_text: (seed, implementation, policy),
-                format,
-                json_out,
-                trace,
-                memo: !no_memo,
-                adapter_timeout,
-            };
-            match scenario_files(&files) {
-                Ok(list) if list.len() == 1 && !files.iter().any(|f| f.is_dir()) => {
-                    run(&list[0], &request, out, err)
-                }
-                Ok(list) => run_many(&list, &request, out, err),
-                Err(failure) => Err(failure),
-            }
-        }
-        Command::Compare {
-            file,
-            policies,
-            implementations,
-            seeds,
-            format,
-            per_seed,
-            plot,
-            jobs,
-            no_memo,
-            adapter_timeout,
-        } => {
-            let request = CompareCommand {
-                file,
-                policies,
-                implementations,
-                seeds,
-                format,
-                per_seed,
-                plot,
-                jobs,
-                memo: !no_memo,
-                adapter_timeout,
-            };
-            compare(&request, out, err)
-        }
-        Command::Shrink {
-            file,
-            invariant,
-            seed,
-            implementation,
-            out: path,
-        } => shrink_command(
-            &file,
-            invariant.as_deref(),
-            seed,
-            implementation,
-            path.as_deref(),
-            out,
-            err,
-        ),
-        Command::Sweep {
-            seeds,
-            shard,
-            implementation,
-            budget,
-            out: dir,
-            jobs,
-        } => {
-            let request = SweepCommand {
-                seeds,
-                shard,
-                implementation,
-                budget,
-                dir,
-                jobs,
-            };
-            sweep_command(&request, out, err)
-        }
-        Command::Merge { files, out: path } => merge_command(&files, path.as_deref(), out),
-        Command::Check { files } => check(&files, out, err),
+        Command::Run(args) => run_command(&args, out, err),
+        Command::Compare(args) => compare(&args, out, err),
+        Command::Shrink(args) => shrink_command(&args, out, err),
+        Command::Sweep(args) => sweep_command(&args, out, err),
+        Command::Merge(args) => merge_command(&args.files, args.out.as_deref(), out),
+        Command::Check(args) => check(&args.files, out, err),
         Command::List => list(out),
-        Command::Demo { seed } => match crate::demo::report(seed) {
-            Ok(report) => write!(out, "{report}").map(|()| EXIT_OK).map_err(io_failed),
-            Err(e) => Err(Failure::Harness(format!("the demo failed: {e}"))),
-        },
+        Command::Demo(args) => demo(args.seed, out),
     };
-    match result {
-        Ok(status) => status,
-        Err(failure) => {
-            let (status, text) = match failure {
-                Failure::BadInput(text) => (EXIT_BAD_INPUT, text),
-                Failure::Harness(text) => (EXIT_HARNESS, format!("the harness failed: {text}")),
-                Failure::OutputClosed => return EXIT_OK,
-            };
-            let _ = writeln!(err, "sksim: {text}");
-            status
-        }
+    result.unwrap_or_else(|failure| report_failure(failure, err))
+}
+
+/// Prints clap's refusal (or its help or version, which are not errors) where it belongs; returns the status.
+fn parse_error(e: &clap::Error, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let text = e.render().to_string();
+    if e.use_stderr() {
+        let _ = err.write_all(text.as_bytes());
+        EXIT_BAD_INPUT
+    } else {
+        let _ = out.write_all(text.as_bytes());
+        EXIT_OK
+    }
+}
+
+/// Prints why a command stopped; returns its exit status.
+fn report_failure(failure: Failure, err: &mut dyn Write) -> u8 {
+    let (status, text) = match failure {
+        Failure::BadInput(text) => (EXIT_BAD_INPUT, text),
+        Failure::Harness(text) => (EXIT_HARNESS, format!("the harness failed: {text}")),
+        Failure::OutputClosed => return EXIT_OK,
+    };
+    let _ = writeln!(err, "sksim: {text}");
+    status
+}
+
+/// `sksim run`: one file as [`run`], several files or a directory as [`run_many`].
+fn run_command(args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let list = scenario_files(&args.files)?;
+    if list.len() == 1 && !args.files.iter().any(|f| f.is_dir()) {
+        run(&list[0], args, out, err)
+    } else {
+        run_many(&list, args, out, err)
+    }
+}
+
+/// `sksim demo`.
+fn demo(seed: u64, out: &mut dyn Write) -> Result<u8, Failure> {
+    match crate::demo::report(seed) {
+        Ok(report) => write!(out, "{report}").map(|()| EXIT_OK).map_err(io_failed),
+        Err(e) => Err(Failure::Harness(format!("the demo failed: {e}"))),
     }
 }
 
@@ -437,16 +441,6 @@ impl From<RunError> for Failure {
             RunError::Harness(text) => Failure::Harness(text),
         }
     }
-}
-
-/// What `sksim run` was asked besides its files.
-struct RunRequest {
-    overrides_text: (Option<u64>, Option<String>, Option<String>),
-    format: Format,
-    json_out: Option<PathBuf>,
-    trace: Option<PathBuf>,
-    memo: bool,
-    adapter_timeout: std::time::Duration,
 }
 
 /// `--adapter-timeout`: a duration from 1 ms to [`ADAPTER_TIMEOUT_MAX`].
@@ -568,37 +562,55 @@ fn reproduction(file: &Path, seed: u64, implementation: Option<&str>, policy: Op
     command
 }
 
-fn run(file: &Path, request: &RunRequest, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let outputs: Vec<(&str, &Path)> = [("--out", &request.json_out), ("--trace", &request.trace)]
+/// What [`run`] starts from: the scenario with every override applied, and its output files, opened.
+struct Prepared {
+    scenario: scenario::Scenario,
+    json_out: Option<Output>,
+    trace_out: Option<Output>,
+}
+
+/// Everything `sksim run FILE` checks before it runs: the output paths, the file, the overrides, the memory.
+fn prepare_run(file: &Path, args: &RunArgs) -> Result<Prepared, Failure> {
+    let outputs: Vec<(&str, &Path)> = [("--out", &args.out), ("--trace", &args.trace)]
         .into_iter()
         .filter_map(|(flag, path)| path.as_deref().map(|p| (flag, p)))
         .collect();
     distinct_outputs(&[file], &outputs)?;
-    let file_name = file.display().to_string();
     let scenario = scenario::load(file).map_err(|e| Failure::BadInput(e.to_string()))?;
-    let (seed, implementation, policy) = &request.overrides_text;
     let overrides = Overrides {
-        seed: *seed,
-        implementation: implementation.clone(),
-        policy: policy.as_deref().map(parse_policy).transpose()?,
+        seed: args.overrides.seed,
+        implementation: args.overrides.implementation.clone(),
+        policy: args.policy.as_deref().map(parse_policy).transpose()?,
     };
     let mut scenario = scenario.with_overrides(&overrides)?;
-    scenario.config.memo = request.memo;
-    scenario.config.adapter_timeout = request.adapter_timeout;
-    let json_out = request
-        .json_out
+    args.execution.apply(&mut scenario.config);
+    let json_out = args
+        .out
         .as_deref()
         .map(|path| Output::open(path, "JSON report"))
         .transpose()?;
-    let trace_out = request
+    let trace_out = args
         .trace
         .as_deref()
         .map(|path| Output::open(path, "trace"))
         .transpose()?;
     // A run that cannot fit is refused before anything is printed (the runner checks again, for every caller).
     crate::resources::check_fits(&scenario.config).map_err(Failure::BadInput)?;
-    let parameters = header(&scenario, &file_name);
-    match request.format {
+    Ok(Prepared {
+        scenario,
+        json_out,
+        trace_out,
+    })
+}
+
+fn run(file: &Path, args: &RunArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let Prepared {
+        scenario,
+        json_out,
+        trace_out,
+    } = prepare_run(file, args)?;
+    let parameters = header(&scenario, &file.display().to_string());
+    match args.format {
         Format::Table => writeln!(out, "{parameters}").map_err(io_failed)?,
         Format::Json => write!(err, "{parameters}").map_err(io_failed)?,
     }
@@ -608,15 +620,16 @@ fn run(file: &Path, request: &RunRequest, out: &mut dyn Write, err: &mut dyn Wri
     // reaches the run, its trace or its report.
     spinner.enable_steady_tick(std::time::Duration::from_millis(200));
     let (outcome, performance) = Performance::measure(
-        || run_scenario(&scenario, request.trace.is_some()),
+        || run_scenario(&scenario, args.trace.is_some()),
         |outcome| outcome.as_ref().map_or(0, |o| o.report.counts.deliveries),
     );
     spinner.finish_and_clear();
     let outcome = outcome?;
+    let performance = performance.with_memo(args.execution.memo());
     let mut report = JsonReport::new(&scenario, &outcome);
-    report.performance = Some(performance.with_memo(request.memo));
+    report.performance = Some(performance);
     let json = report.to_json();
-    match request.format {
+    match args.format {
         Format::Table => write!(out, "{}", report.to_table()).map_err(io_failed)?,
         Format::Json => out.write_all(json.as_bytes()).map_err(io_failed)?,
     }
@@ -627,11 +640,23 @@ fn run(file: &Path, request: &RunRequest, out: &mut dyn Write, err: &mut dyn Wri
         output.write(&lines.concat())?;
     }
     // Timings differ from run to run: on stderr, so that the table on stdout is the same bytes every time.
-    writeln!(err, "ran in {}", performance.with_memo(request.memo).summary()).map_err(io_failed)?;
-    let summary: &mut dyn Write = match request.format {
+    writeln!(err, "ran in {}", performance.summary()).map_err(io_failed)?;
+    let summary: &mut dyn Write = match args.format {
         Format::Table => out,
         Format::Json => err,
     };
+    write_verdict(summary, file, args, &scenario, &outcome)
+}
+
+/// The end of `sksim run FILE`: the expectations met, or those not met and the command that reproduces the run;
+/// returns the exit status.
+fn write_verdict(
+    summary: &mut dyn Write,
+    file: &Path,
+    args: &RunArgs,
+    scenario: &scenario::Scenario,
+    outcome: &crate::runner::Outcome,
+) -> Result<u8, Failure> {
     if outcome.expectations_met() {
         let judged = if scenario.expect.explicit {
             "the expectations of the scenario are met"
@@ -648,8 +673,8 @@ fn run(file: &Path, request: &RunRequest, out: &mut dyn Write, err: &mut dyn Wri
     let command = reproduction(
         file,
         scenario.config.seed,
-        implementation.as_deref(),
-        policy.as_deref(),
+        args.overrides.implementation.as_deref(),
+        args.policy.as_deref(),
     );
     writeln!(summary, "reproduce with: {command}").map_err(io_failed)?;
     Ok(not_met_status(&outcome.unexpected))
@@ -696,27 +721,26 @@ struct FileResult {
 /// order given), then a summary table. The exit status is the most severe of theirs ([`most_severe`]).
 fn run_many(
     files: &[PathBuf],
-    request: &RunRequest,
+    args: &RunArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<u8, Failure> {
-    if request.trace.is_some() {
+    if args.trace.is_some() {
         return Err(Failure::BadInput(
             "--trace writes the trace of one run: give one scenario file with it".to_owned(),
         ));
     }
-    if let Some(path) = &request.json_out {
+    if let Some(path) = &args.out {
         let inputs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
         distinct_outputs(&inputs, &[("--out", path)])?;
     }
-    let json_out = request
-        .json_out
+    let json_out = args
+        .out
         .as_deref()
         .map(|path| Output::open(path, "JSON reports"))
         .transpose()?;
-    let (seed, implementation, policy) = &request.overrides_text;
-    let policy_override = policy.as_deref().map(parse_policy).transpose()?;
-    if let Some(text) = implementation {
+    let policy_override = args.policy.as_deref().map(parse_policy).transpose()?;
+    if let Some(text) = &args.overrides.implementation {
         crate::scenario::ImplementationSpec::parse(text)
             .map_err(|e| Failure::BadInput(format!("--impl: {e}")))?;
     }
@@ -724,11 +748,11 @@ fn run_many(
     let bar = progress_bar(files.len() as u64, "scenarios");
     let mut results = Vec::with_capacity(files.len());
     for file in files {
-        let result = run_one_of_many(file, request, policy_override);
+        let result = run_one_of_many(file, args, policy_override);
         bar.inc(1);
         bar.suspend(|| -> Result<(), Failure> {
             let line = format!("{}: {}", result.file.display(), result.verdict);
-            match request.format {
+            match args.format {
                 Format::Table => writeln!(out, "{line}").map_err(io_failed),
                 Format::Json => writeln!(err, "{line}").map_err(io_failed),
             }
@@ -738,18 +762,18 @@ fn run_many(
     bar.finish_and_clear();
     let status = most_severe(results.iter().map(|r| r.status));
     let json = many_json(&results)?;
-    match request.format {
+    match args.format {
         Format::Table => write!(out, "\n{}", summary_table(&results)).map_err(io_failed)?,
         Format::Json => out.write_all(json.as_bytes()).map_err(io_failed)?,
     }
     if let Some(output) = json_out {
         output.write(&json)?;
     }
-    let summary: &mut dyn Write = match request.format {
+    let summary: &mut dyn Write = match args.format {
         Format::Table => out,
         Format::Json => err,
     };
-    writeln!(summary, "\n{}", many_summary(&results, *seed)).map_err(io_failed)?;
+    writeln!(summary, "\n{}", many_summary(&results, args.overrides.seed)).map_err(io_failed)?;
     Ok(status)
 }
 
@@ -787,8 +811,7 @@ fn many_summary(results: &[FileResult], seed: Option<u64>) -> String {
 }
 
 /// Loads and runs one of several files; never fails, the result says how it went.
-fn run_one_of_many(file: &Path, request: &RunRequest, policy: Option<Policy>) -> FileResult {
-    let (seed, implementation, policy_text) = &request.overrides_text;
+fn run_one_of_many(file: &Path, args: &RunArgs, policy: Option<Policy>) -> FileResult {
     let failed = |status: u8, implementation: String, verdict: String| FileResult {
         file: file.to_owned(),
         status,
@@ -801,16 +824,15 @@ fn run_one_of_many(file: &Path, request: &RunRequest, policy: Option<Policy>) ->
         Err(e) => return failed(EXIT_BAD_INPUT, String::new(), format!("refused: {e}")),
     };
     let overrides = Overrides {
-        seed: *seed,
-        implementation: implementation.clone(),
+        seed: args.overrides.seed,
+        implementation: args.overrides.implementation.clone(),
         policy,
     };
     let mut scenario = match scenario.with_overrides(&overrides) {
         Ok(scenario) => scenario,
         Err(e) => return failed(EXIT_BAD_INPUT, String::new(), format!("refused: {e}")),
     };
-    scenario.config.memo = request.memo;
-    scenario.config.adapter_timeout = request.adapter_timeout;
+    args.execution.apply(&mut scenario.config);
     let name = scenario.implementation.to_string();
     let outcome = match run_scenario(&scenario, false) {
         Ok(outcome) => outcome,
@@ -830,8 +852,8 @@ fn run_one_of_many(file: &Path, request: &RunRequest, policy: Option<Policy>) ->
         let command = reproduction(
             file,
             scenario.config.seed,
-            implementation.as_deref(),
-            policy_text.as_deref(),
+            args.overrides.implementation.as_deref(),
+            args.policy.as_deref(),
         );
         (
             not_met_status(&outcome.unexpected),
@@ -897,19 +919,6 @@ fn count(n: u64, one: &str, many: &str) -> String {
     }
 }
 
-struct CompareCommand {
-    file: PathBuf,
-    policies: Vec<String>,
-    implementations: Vec<String>,
-    seeds: std::ops::Range<u64>,
-    format: CompareFormat,
-    per_seed: bool,
-    plot: Option<PathBuf>,
-    jobs: Option<u16>,
-    memo: bool,
-    adapter_timeout: std::time::Duration,
-}
-
 /// A progress bar on stderr for `total` steps; hidden when stderr is not a terminal.
 pub fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
     let bar = indicatif::ProgressBar::with_draw_target(Some(total), indicatif::ProgressDrawTarget::stderr());
@@ -922,64 +931,70 @@ pub fn progress_bar(total: u64, what: &str) -> indicatif::ProgressBar {
     bar
 }
 
-fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    if request.seeds.is_empty() {
-        let (a, b) = (request.seeds.start, request.seeds.end);
+/// `compare`'s refusals of its arguments alone, before any file is read: an empty seed range, `--per-seed` as a
+/// table.
+fn check_compare_args(args: &CompareArgs) -> Result<(), Failure> {
+    if args.seeds.is_empty() {
+        let (a, b) = (args.seeds.start, args.seeds.end);
         return Err(Failure::BadInput(format!(
             "--seeds {a}..{b}: the range is empty (the end is excluded: write e.g. {a}..{})",
             a.saturating_add(1)
         )));
     }
-    if request.per_seed && request.format == CompareFormat::Table {
+    if args.per_seed && args.format == CompareFormat::Table {
         return Err(Failure::BadInput(
             "--per-seed prints one record per run as CSV or JSON: add --format csv or --format json"
                 .to_owned(),
         ));
     }
-    let plot_out = match &request.plot {
+    Ok(())
+}
+
+fn compare(args: &CompareArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    check_compare_args(args)?;
+    let plot_out = match &args.plot {
         Some(path) => {
             crate::compare::check_plot_path(path).map_err(Failure::BadInput)?;
-            distinct_outputs(&[&request.file], &[("--plot", path)])?;
+            distinct_outputs(&[&args.file], &[("--plot", path)])?;
             Some(Output::open(path, "plot")?)
         }
         None => None,
     };
-    let mut scenario = scenario::load(&request.file).map_err(|e| Failure::BadInput(e.to_string()))?;
-    scenario.config.memo = request.memo;
-    scenario.config.adapter_timeout = request.adapter_timeout;
-    let policies = request
+    let mut scenario = scenario::load(&args.file).map_err(|e| Failure::BadInput(e.to_string()))?;
+    args.execution.apply(&mut scenario.config);
+    let policies = args
         .policies
         .iter()
         .map(|p| parse_policy(p))
         .collect::<Result<Vec<_>, _>>()?;
-    let runs = request.seeds.end - request.seeds.start;
-    let (policy_count, implementation_count) = (policies.len().max(1), request.implementations.len().max(1));
-    let pairs = policy_count * implementation_count;
+    let runs = args.seeds.end - args.seeds.start;
+    let (policy_count, implementation_count) = (policies.len().max(1), args.implementations.len().max(1));
+    let runs = runs.saturating_mul((policy_count * implementation_count) as u64);
     writeln!(
         err,
         "comparing {} × {} over seeds {}..{} ({}) of {}",
         count(policy_count as u64, "policy", "policies"),
         count(implementation_count as u64, "implementation", "implementations"),
-        request.seeds.start,
-        request.seeds.end,
-        count(runs.saturating_mul(pairs as u64), "run", "runs"),
-        request.file.display()
+        args.seeds.start,
+        args.seeds.end,
+        count(runs, "run", "runs"),
+        args.file.display()
     )
     .map_err(io_failed)?;
     let comparison_request = crate::compare::Request {
         scenario,
         policies,
-        implementations: request.implementations.clone(),
-        seeds: request.seeds.clone(),
+        implementations: args.implementations.clone(),
+        seeds: args.seeds.clone(),
     };
-    let bar = progress_bar(runs.saturating_mul(pairs as u64), "runs");
+    let bar = progress_bar(runs, "runs");
     let tick = || bar.inc(1);
-    let comparison = on_threads(request.jobs, || {
+    let comparison = on_threads(args.jobs.jobs, || {
         crate::compare::compare(&comparison_request, &tick)
     });
     bar.finish_and_clear();
     let comparison = comparison??;
-    let text = match (request.format, request.per_seed) {
+    let text = match (args.format, args.per_seed) {
         (CompareFormat::Table, _) => crate::compare::render_table(&comparison),
         (CompareFormat::Json, false) => crate::compare::render_json(&comparison),
         (CompareFormat::Json, true) => crate::compare::render_json_per_seed(&comparison),
@@ -987,7 +1002,7 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
         (CompareFormat::Csv, true) => crate::compare::render_csv_per_seed(&comparison),
     };
     out.write_all(text.as_bytes()).map_err(io_failed)?;
-    if let (Some(output), Some(path)) = (plot_out, &request.plot) {
+    if let (Some(output), Some(path)) = (plot_out, &args.plot) {
         let plot = crate::compare::render_svg(&comparison).map_err(Failure::Harness)?;
         output.write(&plot.svg)?;
         for warning in plot.warnings {
@@ -998,17 +1013,14 @@ fn compare(request: &CompareCommand, out: &mut dyn Write, err: &mut dyn Write) -
     Ok(EXIT_OK)
 }
 
-fn shrink_command(
-    file: &Path,
-    invariant: Option<&str>,
-    seed: Option<u64>,
-    implementation: Option<String>,
-    path: Option<&Path>,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<u8, Failure> {
+fn shrink_command(args: &ShrinkArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let (file, path) = (args.file.as_path(), args.out.as_deref());
     // Every argument is checked before anything runs.
-    let named = invariant.map(crate::shrink::invariant_named).transpose()?;
+    let named = args
+        .invariant
+        .as_deref()
+        .map(crate::shrink::invariant_named)
+        .transpose()?;
     if let Some(path) = path {
         distinct_outputs(&[file], &[("--out", path)])?;
     }
@@ -1017,42 +1029,16 @@ fn shrink_command(
         .transpose()?;
     let scenario = scenario::load(file).map_err(|e| Failure::BadInput(e.to_string()))?;
     let overrides = Overrides {
-        seed,
-        implementation,
+        seed: args.overrides.seed,
+        implementation: args.overrides.implementation.clone(),
         policy: None,
     };
     let scenario = scenario.with_overrides(&overrides)?;
     let invariant = match named {
         Some(name) => name,
-        None => match crate::shrink::default_target(&scenario)? {
-            crate::shrink::Target::Unexpected(name) => {
-                writeln!(
-                    err,
-                    "`{name}` is violated and {}'s expectations do not allow it: shrinking for it",
-                    file.display()
-                )
-                .map_err(io_failed)?;
-                name
-            }
-            crate::shrink::Target::NothingUnexpected(violated) => {
-                let what = if violated.is_empty() {
-                    "no invariant is violated".to_owned()
-                } else {
-                    format!(
-                        "every violation is one its expectations allow ({}); name one with --invariant to shrink \
-                         it anyway",
-                        crate::output::names(&violated)
-                    )
-                };
-                writeln!(
-                    err,
-                    "nothing to shrink: with seed {}, {} meets its expectations and {what}",
-                    scenario.config.seed,
-                    file.display(),
-                )
-                .map_err(io_failed)?;
-                return Ok(EXIT_OK);
-            }
+        None => match shrink_target(file, &scenario, err)? {
+            Some(name) => name,
+            None => return Ok(EXIT_OK),
         },
     };
     writeln!(
@@ -1081,6 +1067,56 @@ fn shrink_command(
         Some(output) => output.write(&text)?,
         None => out.write_all(text.as_bytes()).map_err(io_failed)?,
     }
+    write_shrunk(&scenario, &shrunk, path, err)
+}
+
+/// The invariant `sksim shrink` without `--invariant` shrinks for: the first violation the expectations do not
+/// allow (said on `err`), or `None`, having said why there is nothing to shrink.
+fn shrink_target(
+    file: &Path,
+    scenario: &scenario::Scenario,
+    err: &mut dyn Write,
+) -> Result<Option<crate::checkers::Invariant>, Failure> {
+    match crate::shrink::default_target(scenario)? {
+        crate::shrink::Target::Unexpected(name) => {
+            writeln!(
+                err,
+                "`{name}` is violated and {}'s expectations do not allow it: shrinking for it",
+                file.display()
+            )
+            .map_err(io_failed)?;
+            Ok(Some(name))
+        }
+        crate::shrink::Target::NothingUnexpected(violated) => {
+            let what = if violated.is_empty() {
+                "no invariant is violated".to_owned()
+            } else {
+                format!(
+                    "every violation is one its expectations allow ({}); name one with --invariant to shrink \
+                     it anyway",
+                    crate::output::names(&violated)
+                )
+            };
+            writeln!(
+                err,
+                "nothing to shrink: with seed {}, {} meets its expectations and {what}",
+                scenario.config.seed,
+                file.display(),
+            )
+            .map_err(io_failed)?;
+            Ok(None)
+        }
+    }
+}
+
+/// The last line of `sksim shrink`: how much it shrank, and how to check the result (written to `path`, or to
+/// stdout without one).
+fn write_shrunk(
+    scenario: &scenario::Scenario,
+    shrunk: &crate::shrink::Shrunk,
+    path: Option<&Path>,
+    err: &mut dyn Write,
+) -> Result<u8, Failure> {
     let c = &shrunk.scenario.config;
     let check = match path {
         Some(path) => format!("check it with `sksim run {}`", path.display()),
@@ -1175,26 +1211,16 @@ fn report_sweep(result: &crate::sweep::SweepResult, out: &mut dyn Write) -> Resu
     })
 }
 
-/// `sksim sweep`'s arguments.
-struct SweepCommand {
-    seeds: std::ops::Range<u64>,
-    shard: crate::sweep::Shard,
-    implementation: Option<String>,
-    budget: String,
-    dir: PathBuf,
-    jobs: Option<u16>,
-}
-
-fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
-    let budget_us = crate::time::parse_duration(&command.budget)
-        .map_err(|e| Failure::BadInput(format!("--budget: {e}")))?;
+fn sweep_command(args: &SweepArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<u8, Failure> {
+    let budget_us =
+        crate::time::parse_duration(&args.budget).map_err(|e| Failure::BadInput(format!("--budget: {e}")))?;
     let request = crate::sweep::SweepRequest {
-        seeds: command.seeds.clone(),
-        shard: command.shard,
-        implementation: command.implementation.clone(),
+        seeds: args.seeds.clone(),
+        shard: args.shard,
+        implementation: args.implementation.clone(),
         budget_us,
     };
-    let dir = &command.dir;
+    let dir = &args.dir;
     // The output directory and the result file are made before the run, so that a bad path costs nothing.
     std::fs::create_dir_all(dir).map_err(|e| {
         Failure::BadInput(format!(
@@ -1202,15 +1228,12 @@ fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Writ
             dir.display()
         ))
     })?;
-    let result_out = Output::open(
-        &sweep_result_path(dir, &command.seeds, command.shard),
-        "sweep result",
-    )?;
-    let total = command.shard.seeds(command.seeds.clone()).count() as u64;
+    let result_out = Output::open(&sweep_result_path(dir, &args.seeds, args.shard), "sweep result")?;
+    let total = args.shard.seeds(args.seeds.clone()).count() as u64;
     writeln!(
         err,
         "sweeping {total} seeds (shard {}) into {}",
-        command.shard,
+        args.shard,
         dir.display()
     )
     .map_err(io_failed)?;
@@ -1218,7 +1241,7 @@ fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Writ
     let tick = || bar.inc(1);
     // The seeds run on rayon's pool — a pool of `--jobs` threads when given — and come back in seed order, so
     // everything below is the same whatever the thread count.
-    let result = on_threads(command.jobs, || crate::sweep::sweep(&request, &tick));
+    let result = on_threads(args.jobs.jobs, || crate::sweep::sweep(&request, &tick));
     bar.finish_and_clear();
     let result = result??;
     for run in result.failures() {
@@ -1233,7 +1256,7 @@ fn sweep_command(command: &SweepCommand, out: &mut dyn Write, err: &mut dyn Writ
     writeln!(
         err,
         "result written to {}",
-        sweep_result_path(dir, &command.seeds, command.shard).display()
+        sweep_result_path(dir, &args.seeds, args.shard).display()
     )
     .map_err(io_failed)?;
     report_sweep(&result, out)

@@ -230,39 +230,54 @@ fn byte_unit(max_bytes: f64) -> (f64, &'static str) {
         .unwrap_or((1.0, "bytes"))
 }
 
-/// The plot as SVG: two panels sharing the x axis (distribution bytes per run, in kB or MB), one point per row
-/// in each at its means with min–max whiskers — the messages exposed after a compromise above, the post-removal
-/// leaks below — and a legend naming each point (colour per policy, shape per implementation). Points at the
-/// same place are drawn as concentric markers, named in the legend and in [`Plot::warnings`]. A panel whose
-/// quantity cannot arise in the scenario (no compromise, nobody leaving) says so.
-///
-/// # Errors
-///
-/// A message if plotters fails to draw.
-pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
-    struct Point {
-        label: String,
-        colour: RGBColor,
-        shape: Shape,
-        /// Min, mean and max, in the x axis's unit.
-        x: (f64, f64, f64),
-        /// Min, mean and max in each panel; `None` without samples.
-        y: [Option<(f64, f64, f64)>; 2],
-    }
-    struct Panel {
-        title: &'static str,
-        short: &'static str,
-        metric: &'static str,
-        y_desc: &'static str,
-        empty_note: Option<&'static str>,
-    }
-    let error = |e: &dyn std::fmt::Display| format!("drawing the plot: {e}");
-    let triple = |m: &MetricStats| {
-        [m.min, m.mean, m.max]
-            .iter()
-            .all(|v| v.is_finite())
-            .then_some((m.min, m.mean, m.max))
-    };
+/// One row of the comparison as the plot draws it.
+struct Point {
+    label: String,
+    colour: RGBColor,
+    shape: Shape,
+    /// Min, mean and max, in the x axis's unit.
+    x: (f64, f64, f64),
+    /// Min, mean and max in each panel; `None` without samples.
+    y: [Option<(f64, f64, f64)>; 2],
+}
+
+/// One of the plot's two panels: the metric it draws against distribution cost, and what it says when that
+/// metric cannot arise in the scenario.
+struct Panel {
+    title: &'static str,
+    short: &'static str,
+    metric: &'static str,
+    y_desc: &'static str,
+    empty_note: Option<&'static str>,
+}
+
+/// The x axis shared by both panels: its ticks and its description.
+struct XAxis {
+    axis: Axis,
+    desc: String,
+}
+
+/// A plotters error as the plot reports it.
+fn error(e: &dyn std::fmt::Display) -> String {
+    format!("drawing the plot: {e}")
+}
+
+/// The plot's text style: sans-serif of `size` pixels, anchored at `h` and centred vertically.
+fn text(size: i32, h: HPos) -> TextStyle<'static> {
+    TextStyle::from(("sans-serif", size).into_font()).pos(Pos::new(h, VPos::Center))
+}
+
+/// A metric's min, mean and max, if all are finite.
+fn triple(m: &MetricStats) -> Option<(f64, f64, f64)> {
+    [m.min, m.mean, m.max]
+        .iter()
+        .all(|v| v.is_finite())
+        .then_some((m.min, m.mean, m.max))
+}
+
+/// The two panels: exposure after a compromise above, post-removal leaks below, each with a note when its
+/// quantity cannot arise in the scenario.
+fn panels(c: &Comparison) -> [Panel; 2] {
     let no_compromise = c
         .rows
         .iter()
@@ -271,7 +286,7 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
         row.invariant(crate::checkers::Invariant::PostRemovalSecrecy)
             .is_none_or(|i| i.not_applicable == row.runs)
     });
-    let panels = [
+    [
         Panel {
             title: "Exposure after a compromise",
             short: "exposure",
@@ -286,9 +301,11 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
             y_desc: "messages read after leaving, per run",
             empty_note: nobody_left.then_some("nobody leaves in this scenario: nothing can leak"),
         },
-    ];
+    ]
+}
 
-    // Colour per policy and shape per implementation when both vary; otherwise colour per row.
+/// The comparison's policies and implementations, each once, in the order the rows first name them.
+fn policies_and_implementations(c: &Comparison) -> (Vec<&str>, Vec<&str>) {
     let mut policies: Vec<&str> = Vec::new();
     let mut implementations: Vec<&str> = Vec::new();
     for row in &c.rows {
@@ -299,17 +316,15 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
             implementations.push(&row.implementation);
         }
     }
+    (policies, implementations)
+}
+
+/// One point per row that has distribution sizes, x in `unit_bytes`. Colour per policy and shape per
+/// implementation when both vary; otherwise colour per row.
+fn points(c: &Comparison, panels: &[Panel; 2], unit_bytes: f64) -> Vec<Point> {
+    let (policies, implementations) = policies_and_implementations(c);
     let shared = implementations.len() <= 1;
-    let max_bytes = c
-        .rows
-        .iter()
-        .filter_map(|row| row.metric("distribution_bytes"))
-        .map(|m| m.max)
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
-    let (unit_bytes, unit) = byte_unit(max_bytes);
-    let points: Vec<Point> = c
-        .rows
+    c.rows
         .iter()
         .enumerate()
         .filter_map(|(index, row)| {
@@ -340,10 +355,12 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
                 y,
             })
         })
-        .collect();
+        .collect()
+}
 
-    let x_axis = Axis::new(max_bytes / unit_bytes, unit == "bytes");
-    let x_desc = if unit == "bytes" {
+/// The x axis, distribution bytes per run up to `max_bytes`, in `unit` (of `unit_bytes` bytes).
+fn x_axis(max_bytes: f64, (unit_bytes, unit): (f64, &str)) -> XAxis {
+    let desc = if unit == "bytes" {
         "key distribution sent per run, in bytes".to_owned()
     } else {
         format!(
@@ -351,6 +368,33 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
             Axis::new(0.0, true).label(unit_bytes)
         )
     };
+    XAxis {
+        axis: Axis::new(max_bytes / unit_bytes, unit == "bytes"),
+        desc,
+    }
+}
+
+/// The plot as SVG: two panels sharing the x axis (distribution bytes per run, in kB or MB), one point per row
+/// in each at its means with min–max whiskers — the messages exposed after a compromise above, the post-removal
+/// leaks below — and a legend naming each point (colour per policy, shape per implementation). Points at the
+/// same place are drawn as concentric markers, named in the legend and in [`Plot::warnings`]. A panel whose
+/// quantity cannot arise in the scenario (no compromise, nobody leaving) says so.
+///
+/// # Errors
+///
+/// A message if plotters fails to draw.
+pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
+    let panels = panels(c);
+    let max_bytes = c
+        .rows
+        .iter()
+        .filter_map(|row| row.metric("distribution_bytes"))
+        .map(|m| m.max)
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let unit = byte_unit(max_bytes);
+    let points = points(c, &panels, unit.0);
+    let x_axis = x_axis(max_bytes, unit);
     let legend_rows = i32::try_from(points.len()).unwrap_or(i32::MAX);
     let legend_top = TITLE_HEIGHT_PX + 2 * PANEL_HEIGHT_PX;
     let height = legend_top
@@ -360,9 +404,6 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
         u32::try_from(PLOT_WIDTH_PX).unwrap_or(960),
         u32::try_from(height).unwrap_or(u32::MAX),
     );
-    let text =
-        |size: i32, h: HPos| TextStyle::from(("sans-serif", size).into_font()).pos(Pos::new(h, VPos::Center));
-
     let labels: Vec<String> = points.iter().map(|p| p.label.clone()).collect();
     let shorts = panels.each_ref().map(|p| p.short);
     // For each point and panel, the earlier points it is drawn on (same place, in pixels).
@@ -371,113 +412,19 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
     {
         let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
         root.fill(&WHITE).map_err(|e| error(&e))?;
-        let mut subtitle = String::new();
-        if let (true, Some(implementation)) = (shared, implementations.first()) {
-            let _ = write!(subtitle, "{implementation} — ");
-        }
-        let _ = write!(
-            subtitle,
-            "seeds {}..{}; each point: the mean over the seeds, whiskers from min to max",
-            c.seeds.0, c.seeds.1
-        );
-        root.draw(&Text::new(
-            c.scenario.clone(),
-            (PLOT_WIDTH_PX / 2, 22),
-            text(22, HPos::Center),
-        ))
-        .map_err(|e| error(&e))?;
-        root.draw(&Text::new(
-            subtitle,
-            (PLOT_WIDTH_PX / 2, 48),
-            text(14, HPos::Center),
-        ))
-        .map_err(|e| error(&e))?;
+        draw_title(&root, c)?;
         for (p, panel) in panels.iter().enumerate() {
-            let p_px = i32::try_from(p).unwrap_or(0);
-            let top = TITLE_HEIGHT_PX + p_px * PANEL_HEIGHT_PX;
-            let area = root.clone().shrink((0, top), (PLOT_WIDTH_PX, PANEL_HEIGHT_PX));
-            let y_max = points
-                .iter()
-                .filter_map(|point| point.y[p])
-                .map(|y| y.2)
-                .fold(0.0, f64::max);
-            let y_axis = Axis::new(y_max, true);
-            let mut chart = ChartBuilder::on(&area)
-                .caption(panel.title, ("sans-serif", 17))
-                .margin_left(20)
-                .margin_right(40)
-                .margin_top(8)
-                .margin_bottom(8)
-                .x_label_area_size(48)
-                .y_label_area_size(84)
-                .build_cartesian_2d(Ticked::from(&x_axis), Ticked::from(&y_axis))
-                .map_err(|e| error(&e))?;
-            chart
-                .configure_mesh()
-                .x_desc(x_desc.as_str())
-                .y_desc(panel.y_desc)
-                .bold_line_style(RGBColor(225, 225, 225))
-                .light_line_style(WHITE)
-                .label_style(("sans-serif", 13))
-                .x_label_formatter(&|v| x_axis.label(*v))
-                .y_label_formatter(&|v| y_axis.label(*v))
-                .draw()
-                .map_err(|e| error(&e))?;
-            if let Some(note) = panel.empty_note {
-                let at = chart.backend_coord(&(x_axis.top / 2.0, y_axis.top * 0.6));
-                root.draw(&Text::new(
-                    note,
-                    at,
-                    text(15, HPos::Center).color(&RGBColor(90, 90, 90)),
-                ))
-                .map_err(|e| error(&e))?;
-            }
-            let mut placed: Vec<(usize, (i32, i32))> = Vec::new();
-            for (index, point) in points.iter().enumerate() {
-                let Some((y_min, y, y_max)) = point.y[p] else {
-                    continue;
-                };
-                let (x_min, x, x_max) = point.x;
-                let style = point.colour.stroke_width(2);
-                chart
-                    .draw_series([
-                        PathElement::new(vec![(x_min, y), (x_max, y)], style),
-                        PathElement::new(vec![(x, y_min), (x, y_max)], style),
-                    ])
-                    .map_err(|e| error(&e))?;
-                let at = chart.backend_coord(&(x, y));
-                let under: Vec<usize> = placed
-                    .iter()
-                    .filter(|(_, other)| {
-                        (other.0 - at.0).abs() <= SAME_PLACE_PX && (other.1 - at.1).abs() <= SAME_PLACE_PX
-                    })
-                    .map(|(other, _)| *other)
-                    .collect();
-                let depth = i32::try_from(under.len()).unwrap_or(0);
-                let radius = MARKER_PX.saturating_add(depth.saturating_mul(MARKER_STEP_PX));
-                draw_marker(&root, at, point.shape, radius, point.colour, under.is_empty())?;
+            for (index, under) in draw_panel(&root, p, panel, &points, &x_axis)? {
                 if let Some(slot) = same_place.get_mut(index) {
                     slot[p] = under;
                 }
-                placed.push((index, at));
             }
         }
-
-        // The legend, one row per point, below the panels.
-        for (index, point) in points.iter().enumerate() {
-            let row = i32::try_from(index).unwrap_or(0);
-            let y = legend_top + LEGEND_ROW_PX / 2 + 6 + row * LEGEND_ROW_PX;
-            draw_marker(&root, (110, y), point.shape, MARKER_PX, point.colour, true)?;
-            let mut label = point.label.clone();
-            if let Some(note) = same_place
-                .get(index)
-                .and_then(|s| same_place_note(&labels, s, shorts))
-            {
-                let _ = write!(label, "   (at the same place as {note}: drawn hollow around it)");
-            }
-            root.draw(&Text::new(label, (126, y), text(14, HPos::Left)))
-                .map_err(|e| error(&e))?;
-        }
+        let notes: Vec<Option<String>> = same_place
+            .iter()
+            .map(|s| same_place_note(&labels, s, shorts))
+            .collect();
+        draw_legend(&root, &points, &notes, legend_top)?;
         root.present().map_err(|e| error(&e))?;
     }
     let warnings = same_place
@@ -491,6 +438,147 @@ pub fn render_svg(c: &Comparison) -> Result<Plot, String> {
         })
         .collect();
     Ok(Plot { svg, warnings })
+}
+
+/// The title (the scenario) and the subtitle (the implementation when there is one, the seeds, what a point is).
+fn draw_title(root: &DrawingArea<SVGBackend<'_>, Shift>, c: &Comparison) -> Result<(), String> {
+    let (_, implementations) = policies_and_implementations(c);
+    let mut subtitle = String::new();
+    if let (true, Some(implementation)) = (implementations.len() <= 1, implementations.first()) {
+        let _ = write!(subtitle, "{implementation} — ");
+    }
+    let _ = write!(
+        subtitle,
+        "seeds {}..{}; each point: the mean over the seeds, whiskers from min to max",
+        c.seeds.0, c.seeds.1
+    );
+    root.draw(&Text::new(
+        c.scenario.clone(),
+        (PLOT_WIDTH_PX / 2, 22),
+        text(22, HPos::Center),
+    ))
+    .map_err(|e| error(&e))?;
+    root.draw(&Text::new(
+        subtitle,
+        (PLOT_WIDTH_PX / 2, 48),
+        text(14, HPos::Center),
+    ))
+    .map_err(|e| error(&e))
+}
+
+/// A panel's chart, on which its points are drawn.
+type Chart<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<Ticked, Ticked>>;
+
+/// Draws the `p`th panel — caption, axes, grid, the note when its quantity cannot arise, then its points — and
+/// returns, for each point drawn, the earlier points it is drawn on.
+fn draw_panel(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    p: usize,
+    panel: &Panel,
+    points: &[Point],
+    x_axis: &XAxis,
+) -> Result<Vec<(usize, Vec<usize>)>, String> {
+    let p_px = i32::try_from(p).unwrap_or(0);
+    let top = TITLE_HEIGHT_PX + p_px * PANEL_HEIGHT_PX;
+    let area = root.clone().shrink((0, top), (PLOT_WIDTH_PX, PANEL_HEIGHT_PX));
+    let y_max = points
+        .iter()
+        .filter_map(|point| point.y[p])
+        .map(|y| y.2)
+        .fold(0.0, f64::max);
+    let y_axis = Axis::new(y_max, true);
+    let mut chart = ChartBuilder::on(&area)
+        .caption(panel.title, ("sans-serif", 17))
+        .margin_left(20)
+        .margin_right(40)
+        .margin_top(8)
+        .margin_bottom(8)
+        .x_label_area_size(48)
+        .y_label_area_size(84)
+        .build_cartesian_2d(Ticked::from(&x_axis.axis), Ticked::from(&y_axis))
+        .map_err(|e| error(&e))?;
+    chart
+        .configure_mesh()
+        .x_desc(x_axis.desc.as_str())
+        .y_desc(panel.y_desc)
+        .bold_line_style(RGBColor(225, 225, 225))
+        .light_line_style(WHITE)
+        .label_style(("sans-serif", 13))
+        .x_label_formatter(&|v| x_axis.axis.label(*v))
+        .y_label_formatter(&|v| y_axis.label(*v))
+        .draw()
+        .map_err(|e| error(&e))?;
+    if let Some(note) = panel.empty_note {
+        let at = chart.backend_coord(&(x_axis.axis.top / 2.0, y_axis.top * 0.6));
+        root.draw(&Text::new(
+            note,
+            at,
+            text(15, HPos::Center).color(&RGBColor(90, 90, 90)),
+        ))
+        .map_err(|e| error(&e))?;
+    }
+    draw_points(root, &mut chart, p, points)
+}
+
+/// Draws each point of the `p`th panel — whiskers, then its marker, hollow and larger around the earlier points
+/// at the same place — and returns, for each point drawn, those earlier points.
+fn draw_points(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    chart: &mut Chart<'_, '_>,
+    p: usize,
+    points: &[Point],
+) -> Result<Vec<(usize, Vec<usize>)>, String> {
+    let mut placed: Vec<(usize, (i32, i32))> = Vec::new();
+    let mut drawn_on = Vec::new();
+    for (index, point) in points.iter().enumerate() {
+        let Some((y_min, y, y_max)) = point.y[p] else {
+            continue;
+        };
+        let (x_min, x, x_max) = point.x;
+        let style = point.colour.stroke_width(2);
+        chart
+            .draw_series([
+                PathElement::new(vec![(x_min, y), (x_max, y)], style),
+                PathElement::new(vec![(x, y_min), (x, y_max)], style),
+            ])
+            .map_err(|e| error(&e))?;
+        let at = chart.backend_coord(&(x, y));
+        let under: Vec<usize> = placed
+            .iter()
+            .filter(|(_, other)| {
+                (other.0 - at.0).abs() <= SAME_PLACE_PX && (other.1 - at.1).abs() <= SAME_PLACE_PX
+            })
+            .map(|(other, _)| *other)
+            .collect();
+        let depth = i32::try_from(under.len()).unwrap_or(0);
+        let radius = MARKER_PX.saturating_add(depth.saturating_mul(MARKER_STEP_PX));
+        draw_marker(root, at, point.shape, radius, point.colour, under.is_empty())?;
+        drawn_on.push((index, under));
+        placed.push((index, at));
+    }
+    Ok(drawn_on)
+}
+
+/// The legend, one row per point below the panels from `legend_top`: its marker, its label and, when it is drawn
+/// at the same place as earlier points, `notes`' note naming them.
+fn draw_legend(
+    root: &DrawingArea<SVGBackend<'_>, Shift>,
+    points: &[Point],
+    notes: &[Option<String>],
+    legend_top: i32,
+) -> Result<(), String> {
+    for (index, point) in points.iter().enumerate() {
+        let row = i32::try_from(index).unwrap_or(0);
+        let y = legend_top + LEGEND_ROW_PX / 2 + 6 + row * LEGEND_ROW_PX;
+        draw_marker(root, (110, y), point.shape, MARKER_PX, point.colour, true)?;
+        let mut label = point.label.clone();
+        if let Some(Some(note)) = notes.get(index) {
+            let _ = write!(label, "   (at the same place as {note}: drawn hollow around it)");
+        }
+        root.draw(&Text::new(label, (126, y), text(14, HPos::Left)))
+            .map_err(|e| error(&e))?;
+    }
+    Ok(())
 }
 
 /// Which earlier points one point is drawn on, e.g. "`never` in both panels" or "`a` and `b` in the exposure
@@ -531,7 +619,6 @@ fn draw_marker(
     colour: RGBColor,
     filled: bool,
 ) -> Result<(), String> {
-    let error = |e: &dyn std::fmt::Display| format!("drawing the plot: {e}");
     let style = if filled {
         colour.filled()
     } else {

@@ -247,156 +247,223 @@ impl Server<'_> {
         Ok(ok(Done {}))
     }
 
+    /// Answers one operation; `Err` for an error in the request (a bad field, an unknown instance).
     fn outcome(&mut self, op: Op, budget: &mut WorkBudget) -> Result<Outcome, String> {
-        Ok(match op {
-            Op::Hello { .. } => ok(Hello {
-                protocol: PROTOCOL_VERSION,
-                name: self.factory.name(),
-                transport: self.factory.transport(),
-                skipped_keys_max: u64::try_from(self.factory.skipped_keys_max()).unwrap_or(u64::MAX),
-            }),
+        match op {
+            Op::Hello { .. } => Ok(self.hello()),
             Op::Create {
                 instance,
                 group,
-                member: id,
-            } => {
-                let group = GroupId::new(group).map_err(|e| format!("`group`: {e}"))?;
-                let id = member("member", &id)?;
-                let created = self.factory.create(&group, &id);
-                self.insert(instance, created)?
-            }
-            Op::Import { instance, state } => {
-                let state = unb64("state", &state)?;
-                match self.factory.import(&state) {
-                    Ok(imported) => self.insert(instance, imported)?,
-                    Err(rejection) => rejection.into(),
-                }
-            }
-            Op::Drop { instance } => {
-                self.instances
-                    .remove(&instance)
-                    .ok_or_else(|| format!("no instance {instance} to drop"))?;
-                ok(Done {})
-            }
-            Op::Rotate { instance, random } => {
-                let mut rng = rng(&random)?;
-                match self.instance(instance)?.create_sender_key(&mut rng) {
-                    Ok(bytes) => ok(DistributionAnswer {
-                        distribution: b64(&bytes),
-                    }),
-                    Err(rejection) => rejection.into(),
-                }
-            }
-            Op::Distribution { instance } => match self.instance(instance)?.distribution() {
-                Ok(bytes) => ok(DistributionAnswer {
-                    distribution: b64(&bytes),
-                }),
-                Err(rejection) => rejection.into(),
-            },
+                member,
+            } => self.create(instance, &group, &member),
+            Op::Import { instance, state } => self.import(instance, &state),
+            Op::Drop { instance } => self.drop_instance(instance),
+            Op::Rotate { instance, random } => self.rotate(instance, &random),
+            Op::Distribution { instance } => Ok(distribution(self.instance(instance)?.distribution())),
             Op::ProcessDistribution {
                 instance,
                 from,
                 distribution,
-            } => {
-                let from = member("from", &from)?;
-                let bytes = unb64("distribution", &distribution)?;
-                match self
-                    .instance(instance)?
-                    .process_distribution(&from, &bytes, budget)
-                {
-                    Ok(()) => ok(Done {}),
-                    Err(rejection) => rejection.into(),
-                }
-            }
+            } => self.process_distribution(instance, &from, &distribution, budget),
             Op::Encrypt {
                 instance,
                 plaintext,
                 random,
-            } => {
-                let plaintext = unb64("plaintext", &plaintext)?;
-                let mut rng = rng(&random)?;
-                let imp = self.instance(instance)?;
-                match imp.encrypt(&mut rng, &plaintext) {
-                    Ok(envelope) => ok(Encrypted {
-                        envelope: b64(&envelope),
-                        position: imp.last_sent(),
-                    }),
-                    Err(rejection) => rejection.into(),
-                }
-            }
+            } => self.encrypt(instance, &plaintext, &random),
             Op::Decrypt {
                 instance,
                 from,
                 envelope,
-            } => {
-                let from = member("from", &from)?;
-                let envelope = unb64("envelope", &envelope)?;
-                let imp = self.instance(instance)?;
-                match imp.decrypt(&from, &envelope, budget) {
-                    Ok(accepted) => ok(protocol::Decrypted {
-                        sender: accepted.claimed_sender.to_string(),
-                        plaintext: b64(&accepted.plaintext),
-                        skipped_keys: u64::try_from(imp.skipped_keys(&from)).ok(),
-                    }),
-                    Err(rejection) => rejection.into(),
-                }
-            }
-            Op::ForgetSender { instance, member: id } => {
-                let id = member("member", &id)?;
-                self.instance(instance)?.forget_sender(&id);
-                ok(Done {})
-            }
-            Op::Export { instance } => ok(State {
+            } => self.decrypt(instance, &from, &envelope, budget),
+            Op::ForgetSender { instance, member } => self.forget_sender(instance, &member),
+            Op::Export { instance } => Ok(ok(State {
                 state: b64(&self.instance(instance)?.export()),
-            }),
-            Op::ExportSender { instance, member: id } => {
-                let id = member("member", &id)?;
-                ok(State {
-                    state: b64(&self.instance(instance)?.export_sender(&id)),
-                })
-            }
-            Op::SkippedKeys { instance, member: id } => {
-                let id = member("member", &id)?;
-                let n = self.instance(instance)?.skipped_keys(&id);
-                ok(SkippedKeys {
-                    skipped_keys: u64::try_from(n).unwrap_or(u64::MAX),
-                })
-            }
-            Op::ForwardedDistributions { instance } => ok(Forwarded {
-                distributions: self
-                    .instance(instance)?
-                    .forwarded_distributions()
-                    .into_iter()
-                    .map(|(member, bytes)| ForwardedDistribution {
-                        member: member.to_string(),
-                        distribution: b64(&bytes),
-                    })
-                    .collect(),
-            }),
-            Op::SigningKey { instance } => ok(SigningKey {
+            })),
+            Op::ExportSender { instance, member } => self.export_sender(instance, &member),
+            Op::SkippedKeys { instance, member } => self.skipped_keys(instance, &member),
+            Op::ForwardedDistributions { instance } => self.forwarded_distributions(instance),
+            Op::SigningKey { instance } => Ok(ok(SigningKey {
                 signing_key: self.instance(instance)?.signing_key().map(|key| b64(&key)),
-            }),
+            })),
             Op::ForgeAs {
                 instance,
                 sender,
                 signing_key,
                 plaintext,
                 random,
-            } => {
-                let sender = member("sender", &sender)?;
-                let signing_key = signing_key.map(|key| unb64("signing_key", &key)).transpose()?;
-                let plaintext = unb64("plaintext", &plaintext)?;
-                let mut rng = rng(&random)?;
-                match self
-                    .instance(instance)?
-                    .forge_as(&sender, signing_key.as_deref(), &mut rng, &plaintext)
-                {
-                    Ok(envelope) => ok(Forged {
-                        envelope: b64(&envelope),
-                    }),
-                    Err(rejection) => rejection.into(),
-                }
-            }
+            } => self.forge_as(instance, &sender, signing_key.as_deref(), &plaintext, &random),
+        }
+    }
+
+    /// `hello`: the protocol version and what the factory builds.
+    fn hello(&self) -> Outcome {
+        ok(Hello {
+            protocol: PROTOCOL_VERSION,
+            name: self.factory.name(),
+            transport: self.factory.transport(),
+            skipped_keys_max: u64::try_from(self.factory.skipped_keys_max()).unwrap_or(u64::MAX),
         })
+    }
+
+    /// `create`: a new instance for `id` in `group`, under the handle `instance`.
+    fn create(&mut self, instance: u64, group: &str, id: &str) -> Result<Outcome, String> {
+        let group = GroupId::new(group).map_err(|e| format!("`group`: {e}"))?;
+        let id = member("member", id)?;
+        let created = self.factory.create(&group, &id);
+        self.insert(instance, created)
+    }
+
+    /// `import`: an instance from exported state, under the handle `instance`.
+    fn import(&mut self, instance: u64, state: &str) -> Result<Outcome, String> {
+        let state = unb64("state", state)?;
+        match self.factory.import(&state) {
+            Ok(imported) => self.insert(instance, imported),
+            Err(rejection) => Ok(rejection.into()),
+        }
+    }
+
+    /// `drop`: forgets an instance.
+    fn drop_instance(&mut self, instance: u64) -> Result<Outcome, String> {
+        self.instances
+            .remove(&instance)
+            .ok_or_else(|| format!("no instance {instance} to drop"))?;
+        Ok(ok(Done {}))
+    }
+
+    /// `rotate`: a new sender key, answered with its distribution.
+    fn rotate(&mut self, instance: u64, random: &str) -> Result<Outcome, String> {
+        let mut rng = rng(random)?;
+        Ok(distribution(self.instance(instance)?.create_sender_key(&mut rng)))
+    }
+
+    /// `process-distribution`: another member's distribution, received.
+    fn process_distribution(
+        &mut self,
+        instance: u64,
+        from: &str,
+        distribution: &str,
+        budget: &mut WorkBudget,
+    ) -> Result<Outcome, String> {
+        let from = member("from", from)?;
+        let bytes = unb64("distribution", distribution)?;
+        Ok(
+            match self
+                .instance(instance)?
+                .process_distribution(&from, &bytes, budget)
+            {
+                Ok(()) => ok(Done {}),
+                Err(rejection) => rejection.into(),
+            },
+        )
+    }
+
+    /// `encrypt`: an envelope of `plaintext`, and the chain position it was sent at.
+    fn encrypt(&mut self, instance: u64, plaintext: &str, random: &str) -> Result<Outcome, String> {
+        let plaintext = unb64("plaintext", plaintext)?;
+        let mut rng = rng(random)?;
+        let imp = self.instance(instance)?;
+        Ok(match imp.encrypt(&mut rng, &plaintext) {
+            Ok(envelope) => ok(Encrypted {
+                envelope: b64(&envelope),
+                position: imp.last_sent(),
+            }),
+            Err(rejection) => rejection.into(),
+        })
+    }
+
+    /// `decrypt`: an envelope from `from`, opened, with the keys now skipped for that sender.
+    fn decrypt(
+        &mut self,
+        instance: u64,
+        from: &str,
+        envelope: &str,
+        budget: &mut WorkBudget,
+    ) -> Result<Outcome, String> {
+        let from = member("from", from)?;
+        let envelope = unb64("envelope", envelope)?;
+        let imp = self.instance(instance)?;
+        Ok(match imp.decrypt(&from, &envelope, budget) {
+            Ok(accepted) => ok(protocol::Decrypted {
+                sender: accepted.claimed_sender.to_string(),
+                plaintext: b64(&accepted.plaintext),
+                skipped_keys: u64::try_from(imp.skipped_keys(&from)).ok(),
+            }),
+            Err(rejection) => rejection.into(),
+        })
+    }
+
+    /// `forget-sender`: drops what the instance keeps of one sender.
+    fn forget_sender(&mut self, instance: u64, id: &str) -> Result<Outcome, String> {
+        let id = member("member", id)?;
+        self.instance(instance)?.forget_sender(&id);
+        Ok(ok(Done {}))
+    }
+
+    /// `export-sender`: the part of the state a message from one sender may change.
+    fn export_sender(&mut self, instance: u64, id: &str) -> Result<Outcome, String> {
+        let id = member("member", id)?;
+        Ok(ok(State {
+            state: b64(&self.instance(instance)?.export_sender(&id)),
+        }))
+    }
+
+    /// `skipped-keys`: how many message keys the instance keeps for one sender.
+    fn skipped_keys(&mut self, instance: u64, id: &str) -> Result<Outcome, String> {
+        let id = member("member", id)?;
+        let n = self.instance(instance)?.skipped_keys(&id);
+        Ok(ok(SkippedKeys {
+            skipped_keys: u64::try_from(n).unwrap_or(u64::MAX),
+        }))
+    }
+
+    /// `forwarded-distributions`: the distributions the instance forwarded for others.
+    fn forwarded_distributions(&mut self, instance: u64) -> Result<Outcome, String> {
+        Ok(ok(Forwarded {
+            distributions: self
+                .instance(instance)?
+                .forwarded_distributions()
+                .into_iter()
+                .map(|(member, bytes)| ForwardedDistribution {
+                    member: member.to_string(),
+                    distribution: b64(&bytes),
+                })
+                .collect(),
+        }))
+    }
+
+    /// `forge-as`: the adversary's envelope in `sender`'s name, with a stolen signing key if one is given.
+    fn forge_as(
+        &mut self,
+        instance: u64,
+        sender: &str,
+        signing_key: Option<&str>,
+        plaintext: &str,
+        random: &str,
+    ) -> Result<Outcome, String> {
+        let sender = member("sender", sender)?;
+        let signing_key = signing_key.map(|key| unb64("signing_key", key)).transpose()?;
+        let plaintext = unb64("plaintext", plaintext)?;
+        let mut rng = rng(random)?;
+        Ok(
+            match self
+                .instance(instance)?
+                .forge_as(&sender, signing_key.as_deref(), &mut rng, &plaintext)
+            {
+                Ok(envelope) => ok(Forged {
+                    envelope: b64(&envelope),
+                }),
+                Err(rejection) => rejection.into(),
+            },
+        )
+    }
+}
+
+/// A distribution as the answer `distribution`, or its refusal.
+fn distribution(result: Result<Vec<u8>, Rejection>) -> Outcome {
+    match result {
+        Ok(bytes) => ok(DistributionAnswer {
+            distribution: b64(&bytes),
+        }),
+        Err(rejection) => rejection.into(),
     }
 }
