@@ -93,8 +93,15 @@ pub fn serve(
         if (&mut input).take(limit).read_until(b'\n', &mut line)? == 0 {
             return Ok(());
         }
-        let request = match std::str::from_utf8(&line)
-            .map_err(|e| format!("the request is not UTF-8: {e}"))
+        // A line longer than the limit (its newline counted, as sksim counts an answer's) is refused whole,
+        // even if its first bytes read as a request.
+        let within_limit = if line.len() > LINE_BYTES_MAX {
+            Err(format!("the request is longer than {LINE_BYTES_MAX} bytes"))
+        } else {
+            Ok(())
+        };
+        let request = match within_limit
+            .and_then(|()| std::str::from_utf8(&line).map_err(|e| format!("the request is not UTF-8: {e}")))
             .and_then(|text| {
                 serde_json::from_str::<Request>(text.trim_end())
                     .map_err(|e| format!("the request is not a request object: {e}"))
