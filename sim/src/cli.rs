@@ -1426,3 +1426,31 @@ fn list(out: &mut dyn Write) -> Result<u8, Failure> {
     }
     Ok(EXIT_OK)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+
+    #[test]
+    fn the_adapter_timeout_is_accepted_up_to_its_maximum_and_refused_past_it() {
+        let max_us = ADAPTER_TIMEOUT_MAX.as_micros();
+        assert_eq!(
+            parse_adapter_timeout(&format!("{}s", ADAPTER_TIMEOUT_MAX.as_secs())),
+            Ok(ADAPTER_TIMEOUT_MAX)
+        );
+        assert_eq!(
+            parse_adapter_timeout(&format!("{max_us}us")),
+            Ok(ADAPTER_TIMEOUT_MAX)
+        );
+        let past = parse_adapter_timeout(&format!("{}us", max_us + 1)).expect_err("past the maximum");
+        assert!(
+            past.contains(&format!("from 1ms to {}s", ADAPTER_TIMEOUT_MAX.as_secs())),
+            "{past}"
+        );
+        // The other end: 1 ms.
+        assert_eq!(parse_adapter_timeout("1ms"), Ok(Duration::from_millis(1)));
+        assert!(parse_adapter_timeout("999us").is_err());
+    }
+}

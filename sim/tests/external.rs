@@ -8,7 +8,13 @@ use std::time::Duration;
 use rayon::prelude::*;
 use sksim::checkers::Invariant;
 use sksim::checkers::Verdict;
+use sksim::external::ExternalFactory;
+use sksim::external::protocol::PROTOCOL_VERSION;
 use sksim::implementation::AdapterReport;
+use sksim::implementation::ImplementationFactory;
+use sksim::limits::{
+    ADAPTER_INCIDENTS_KEPT, ADAPTER_RESTARTS_MAX, ADAPTER_STDERR_TAIL_BYTES, NAME_BYTES_MAX,
+};
 use sksim::runner::{Outcome, RunError, run_scenario};
 use sksim::scenario::{ImplementationSpec, Scenario, load};
 
@@ -202,18 +208,27 @@ fn after_the_last_restart_the_adapter_stays_down() {
     scenario.implementation = external("reference/hardened", &extra);
     let outcome = run_scenario(&scenario, false).expect("a broken adapter is a finding");
     let report = adapter(&outcome);
-    assert_eq!((report.restarts, report.crashes), (3, 4), "{report:?}");
-    assert!(report.incidents[2].contains("starts it again"), "{report:?}");
+    // Exactly `ADAPTER_RESTARTS_MAX` restarts: the crash after the last one stays a crash.
+    assert_eq!(
+        (report.restarts, report.crashes),
+        (ADAPTER_RESTARTS_MAX, ADAPTER_RESTARTS_MAX + 1),
+        "{report:?}"
+    );
+    let last = usize::try_from(ADAPTER_RESTARTS_MAX).expect("small");
     assert!(
-        report.incidents[3].contains("will not start it again"),
+        report.incidents[last - 1].contains("starts it again"),
+        "{report:?}"
+    );
+    assert!(
+        report.incidents[last].contains("will not start it again"),
         "{report:?}"
     );
     assert_eq!(
         outcome.report.verdict(Invariant::NoCrash),
         Some(Verdict::Violated)
     );
-    // Requests stop at the fourth crash: no process runs after it.
-    let last_crash: u64 = report.incidents[3]
+    // Requests stop at the crash after the last restart: no process runs after it.
+    let last_crash: u64 = report.incidents[last]
         .split("request ")
         .nth(1)
         .and_then(|rest| rest.split(' ').next())
@@ -341,4 +356,95 @@ fn an_adapter_of_another_protocol_version_is_refused() {
         }
         other => panic!("expected a bad-input error, got {other:?}"),
     }
+}
+
+#[test]
+fn the_report_quotes_incidents_up_to_its_maximum_and_counts_the_rest() {
+    let kept = ADAPTER_INCIDENTS_KEPT;
+    let faults: Vec<String> = (0..=kept)
+        .map(|i| format!("bad-reason@{}", 1500 + 10 * i))
+        .collect();
+    let faults: Vec<&str> = faults.iter().map(String::as_str).collect();
+
+    let at = faulty_run(&faults[..kept], PATIENT);
+    let report = adapter(&at);
+    assert_eq!(report.protocol_errors, kept as u64, "{report:?}");
+    assert_eq!(report.incidents.len(), kept, "{report:?}");
+
+    let past = faulty_run(&faults, PATIENT);
+    let report = adapter(&past);
+    assert_eq!(report.protocol_errors, kept as u64 + 1, "{report:?}");
+    assert_eq!(report.incidents.len(), kept, "{report:?}");
+    assert!(
+        report.incidents[kept - 1].contains(&format!("request {}", 1500 + 10 * (kept - 1))),
+        "{report:?}"
+    );
+    let last = format!("request {}", 1500 + 10 * kept);
+    assert!(!report.incidents.iter().any(|i| i.contains(&last)), "{report:?}");
+}
+
+/// A file in the test's scratch directory holding `script`, run by `sh` as an adapter.
+fn script_adapter(name: &str, script: &str) -> String {
+    let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("limits-{name}.sh"));
+    std::fs::write(&path, script).expect("writes the script");
+    shlex::try_join(["sh", path.to_str().expect("UTF-8 path")]).expect("no NUL bytes")
+}
+
+/// An adapter that answers `hello` with `name` (and protocol version `protocol`), after writing `stderr` to its
+/// standard error, then waits for its input to end.
+fn hello_adapter(file: &str, name: &str, protocol: u32, stderr: &str) -> Result<String, String> {
+    let answer = serde_json::json!({
+        "id": 1,
+        "ok": {"protocol": protocol, "name": name, "transport": "pairwise", "skipped_keys_max": 2000},
+    });
+    let quote = |text: &str| shlex::try_quote(text).expect("no NUL bytes").into_owned();
+    let script = format!(
+        "read -r request\nprintf %s {} >&2\nprintf '%s\\n' {}\nexec cat >/dev/null\n",
+        quote(stderr),
+        quote(&answer.to_string())
+    );
+    ExternalFactory::start(&script_adapter(file, &script), PATIENT).map(|factory| factory.name())
+}
+
+#[test]
+fn an_adapter_name_of_the_maximum_length_is_accepted_and_a_longer_one_refused() {
+    for (file, fits) in [
+        ("name-ascii", "n".repeat(NAME_BYTES_MAX)),
+        // Bytes, not characters: 2 bytes each.
+        ("name-utf8", "é".repeat(NAME_BYTES_MAX / 2)),
+    ] {
+        assert_eq!(
+            hello_adapter(file, &fits, PROTOCOL_VERSION, ""),
+            Ok(format!("external:{fits}"))
+        );
+        let longer = format!("{fits}n");
+        let refused =
+            hello_adapter(&format!("{file}-longer"), &longer, PROTOCOL_VERSION, "").expect_err("too long");
+        assert!(
+            refused.contains(&format!("its name must be 1 to {NAME_BYTES_MAX} bytes")),
+            "{refused}"
+        );
+    }
+}
+
+#[test]
+fn a_failed_adapter_is_quoted_with_the_last_of_its_standard_error() {
+    let fits = format!("M{}", "a".repeat(ADAPTER_STDERR_TAIL_BYTES - 2));
+    let fits = format!("{fits}Z");
+    assert_eq!(fits.len(), ADAPTER_STDERR_TAIL_BYTES);
+    // A protocol version sksim does not speak: the start fails and quotes the adapter's standard error.
+    let failed = hello_adapter("stderr-fits", "x", PROTOCOL_VERSION + 1, &fits).expect_err("wrong protocol");
+    assert!(
+        failed.ends_with(&format!("its standard error ends: {fits}")),
+        "{failed}"
+    );
+
+    let longer = format!("L{fits}");
+    let failed =
+        hello_adapter("stderr-longer", "x", PROTOCOL_VERSION + 1, &longer).expect_err("wrong protocol");
+    assert!(
+        failed.ends_with(&format!("its standard error ends: {fits}")),
+        "{failed}"
+    );
+    assert!(!failed.contains(&format!("L{}", &fits[..8])), "{failed}");
 }

@@ -260,6 +260,42 @@ mod tests {
     }
 
     #[test]
+    fn an_invariant_list_that_just_fits_stays_on_one_line_and_one_char_more_wraps() {
+        let names = [Invariant::ALL[0], Invariant::ALL[1]];
+        let quoted: Vec<String> = names.iter().map(|name| toml_string(name.name())).collect();
+        let one_line = format!("[{}]", quoted.join(", "));
+        // A key that makes `key = [...]` exactly `ARRAY_LINE_CHARS_MAX` characters long.
+        let fits = "k".repeat(ARRAY_LINE_CHARS_MAX - " = ".len() - one_line.len());
+        let mut out = String::new();
+        write_names(&mut out, &fits, &names);
+        assert_eq!(out, format!("{fits} = {one_line}\n"));
+        assert_eq!(out.trim_end().chars().count(), ARRAY_LINE_CHARS_MAX);
+
+        let longer = format!("{fits}k");
+        let mut out = String::new();
+        write_names(&mut out, &longer, &names);
+        let lines: Vec<String> = quoted.iter().map(|name| format!("    {name},\n")).collect();
+        assert_eq!(out, format!("{longer} = [\n{}]\n", lines.concat()));
+
+        // With the keys the writer uses, no line of any list of invariants is longer than the maximum.
+        for subset in 1u32..(1 << Invariant::ALL.len()) {
+            let names: Vec<Invariant> = (0..Invariant::ALL.len())
+                .filter(|i| subset & (1 << i) != 0)
+                .map(|i| Invariant::ALL[i])
+                .collect();
+            for key in ["hold", "violated"] {
+                let mut out = String::new();
+                write_names(&mut out, key, &names);
+                assert!(
+                    out.lines()
+                        .all(|line| line.chars().count() <= ARRAY_LINE_CHARS_MAX),
+                    "{out}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn the_issue_example_round_trips_and_reads_like_a_hand_written_file() {
         let scenario = parse("example.toml", EXAMPLE).expect("the example parses");
         assert_round_trip(&scenario);
