@@ -93,19 +93,7 @@ pub fn serve(
         if (&mut input).take(limit).read_until(b'\n', &mut line)? == 0 {
             return Ok(());
         }
-        // A line longer than the limit (its newline counted, as sksim counts an answer's) is refused whole,
-        // even if its first bytes read as a request.
-        let within_limit = if line.len() > LINE_BYTES_MAX {
-            Err(format!("the request is longer than {LINE_BYTES_MAX} bytes"))
-        } else {
-            Ok(())
-        };
-        let request = match within_limit
-            .and_then(|()| std::str::from_utf8(&line).map_err(|e| format!("the request is not UTF-8: {e}")))
-            .and_then(|text| {
-                serde_json::from_str::<Request>(text.trim_end())
-                    .map_err(|e| format!("the request is not a request object: {e}"))
-            }) {
+        let request = match parse_request(&line) {
             Ok(request) => request,
             Err(error) => {
                 let id = request_id(&line);
@@ -151,6 +139,17 @@ pub fn serve(
             }
         }
     }
+}
+
+/// One request line as a request. A line longer than the limit (its newline counted, as sksim counts an answer's)
+/// is refused whole, even if its first bytes read as a request.
+fn parse_request(line: &[u8]) -> Result<Request, String> {
+    if line.len() > LINE_BYTES_MAX {
+        return Err(format!("the request is longer than {LINE_BYTES_MAX} bytes"));
+    }
+    let text = std::str::from_utf8(line).map_err(|e| format!("the request is not UTF-8: {e}"))?;
+    serde_json::from_str::<Request>(text.trim_end())
+        .map_err(|e| format!("the request is not a request object: {e}"))
 }
 
 /// The `id` of a request that could not be parsed whole, if it has a readable one (else 0).
