@@ -67,11 +67,11 @@ run() {
     local members=$1 messages=$2
     shift 2
     scenario "$members" "$messages"
-    # Exit status 1 only says the scenario's expectations were not met — a model violating what it is known to
-    # violate (`--impl accord`); 2 and 3 are failures.
+    # Exit statuses 1, 4, 5 and 6 only say the scenario's expectations were not met — a model violating what it is
+    # known to violate (`--impl accord`); 2 (bad input) and 3 (the harness) are failures.
     local status=0
     "$SKSIM" run "$WORK/s.toml" --format json "$@" > "$WORK/r.json" 2> "$WORK/err.txt" || status=$?
-    if [ "$status" -gt 1 ]; then
+    if [ "$status" -eq 2 ] || [ "$status" -eq 3 ]; then
         echo "scale.sh: the run of $members members failed (exit status $status):" >&2
         cat "$WORK/err.txt" >&2
         exit 1
