@@ -118,14 +118,4 @@ impl Facts {
             .position(first)
             .is_some_and(|i| self.iter().skip(i + 1).any(then))
     }
-
-    /// How many facts there are.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
 }

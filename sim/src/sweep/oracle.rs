@@ -90,7 +90,7 @@ impl Happened {
 /// configuration predicts. A violation outside this set is unexpected.
 pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
     let mut allowed = BTreeSet::new();
-    let effects = Happened::of(&report.facts);
+    let happened = Happened::of(&report.facts);
     let signed = scenario.implementation.signs();
     // The models' design flaws, as docs/verdicts.md documents them (the table's VIOLATED cells and "Why each
     // violation happens"; the reasons are next to each entry of the registry). They are not tied to one feature of
@@ -101,7 +101,7 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
     // The peer-to-peer sketch again (docs/verdicts.md, p2p, last item): forwarded keys are the forwarders'
     // receiver copies, which lag behind messages still in flight, so a newcomer can read a message sent just
     // before it joined (`join-secrecy`, weakness 2 in another form). Only when someone joins.
-    if scenario.implementation == ImplementationSpec::P2p && effects.join {
+    if scenario.implementation == ImplementationSpec::P2p && happened.join {
         allowed.insert(Invariant::JoinSecrecy);
     }
     // The three models (docs/verdicts.md, "Beyond the targeted scenario"): a stale distribution rewinds the
@@ -111,42 +111,42 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
         scenario.implementation,
         ImplementationSpec::Accord | ImplementationSpec::Chatalot | ImplementationSpec::P2p
     );
-    if rewinds && effects.full_compromise_after_stale_distribution {
+    if rewinds && happened.full_compromise_after_stale_distribution {
         allowed.insert(Invariant::ForwardSecrecy);
     }
     // The peer-to-peer sketch forwards its receiver copies to newcomers, and a member back from offline forwards
     // copies that lag far behind; a newcomer that already holds a newer copy is rewound by the stale one, so a
     // full compromise after a join opens messages it had already consumed (docs/verdicts.md).
-    if scenario.implementation == ImplementationSpec::P2p && effects.full_compromise_after_join {
+    if scenario.implementation == ImplementationSpec::P2p && happened.full_compromise_after_join {
         allowed.insert(Invariant::ForwardSecrecy);
     }
     // Chatalot (docs/verdicts.md, "Beyond the targeted scenario"): a departure wipes every receiver state and the
     // keys come back from the server's iteration-0 records, so a full compromise after it opens messages the
     // victim had already read.
-    if scenario.implementation == ImplementationSpec::Chatalot && effects.full_compromise_after_departure {
+    if scenario.implementation == ImplementationSpec::Chatalot && happened.full_compromise_after_departure {
         allowed.insert(Invariant::ForwardSecrecy);
     }
     // Threat model weakness 13 (docs/verdicts.md, sim/tests/attacks.rs): membership is not end-to-end
     // authenticated in any modelled design; a member the server adds is handed every key like any newcomer and
     // the server reads what follows.
-    if effects.add_member {
+    if happened.add_member {
         allowed.insert(Invariant::ServerBlindness);
     }
     // Weakness 12 (docs/verdicts.md, sim/tests/adversary.rs): a stolen signing key, with an insider's copy of the
     // victim's chain, forges in the victim's name until the victim rotates; each forgery takes the victim's next
     // iteration, so its genuine message there is refused as a duplicate (delivery). Unsigned designs have no
     // signing key to steal.
-    if effects.signing_key_stolen && signed {
+    if happened.signing_key_stolen && signed {
         allowed.extend([Invariant::Authenticity, Invariant::Delivery]);
     }
     // Weakness 4 (sim/tests/adversary.rs): without per-message signatures any member holding a sender's chain
     // writes as that sender, and the forgery costs the sender's genuine message at that iteration.
-    if effects.insider_forgery && !signed {
+    if happened.insider_forgery && !signed {
         allowed.extend([Invariant::Authenticity, Invariant::Delivery]);
     }
     // Weakness 9: without `on-removal` (or `on-membership-change`) nobody rotates when a member leaves or is
     // removed, and the departed member's state reads on.
-    if effects.departure && !scenario.config.policy.on_removal {
+    if happened.departure && !scenario.config.policy.on_removal {
         allowed.insert(Invariant::PostRemovalSecrecy);
     }
     // The reference keeps at most `SENDER_STATES_MAX` (5) receiver states per sender, libsignal's limit
