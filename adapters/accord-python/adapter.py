@@ -711,6 +711,9 @@ class Adapter:
         return {"signing_key": None if own is None else b64(own.seed)}
 
     def op_forge_as(self, r: Request) -> dict:
+        if r.fields.get("ahead", 1) != 1:
+            # The design's forger writes at the next iteration only; a jump it would silently not make.
+            raise Rejected("unsupported", "this adapter forges only at the next iteration (`ahead` = 1)")
         sender, stolen = r.member("sender"), r.decoded("signing_key", nullable=True)
         plaintext, random, m = r.decoded("plaintext"), r.random(), self.instance(r)
         return {"envelope": b64(m.forge_as(sender, stolen, plaintext, random))}

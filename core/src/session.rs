@@ -95,7 +95,18 @@ impl GroupSession {
     /// Creates a fresh own sender key (the first one, or a rotation replacing the current one) and returns its
     /// distribution, to be sent to every other member over the pairwise channel.
     pub fn create_sender_key<R: CryptoRng + ?Sized>(&mut self, rng: &mut R) -> Result<Vec<u8>> {
-        let fresh = OwnSenderKey::generate(self.suite, rng);
+        self.create_sender_key_at(rng, 0)
+    }
+
+    /// [`GroupSession::create_sender_key`] with the chain starting at `iteration` (a harness reaches the end of
+    /// the counter this way; `testing::create_sender_key_at`).
+    pub(crate) fn create_sender_key_at<R: CryptoRng + ?Sized>(
+        &mut self,
+        rng: &mut R,
+        iteration: u32,
+    ) -> Result<Vec<u8>> {
+        let mut fresh = OwnSenderKey::generate(self.suite, rng);
+        fresh.next = u64::from(iteration);
         let replaced = self.own.as_ref().map(OwnSenderKey::key_id);
         let bytes = distribution::encode(self.suite, self.origin(), &fresh, replaced)?;
         self.own = Some(fresh);

@@ -1,9 +1,10 @@
 //! **Not API.** Tools that exist only for tests, fuzzing and the simulator's adversary. Nothing here is covered
 //! by semver and any of it may change or go away in any release; an application has no use for it.
 //!
-//! - [`forge_as`] and [`steal_signing_key`]: what the simulator's adversary does with a member's state — write
+//! - [`forge_as`] (and [`forge_ahead_as`], further along the chain) and [`steal_signing_key`]: what the simulator's adversary does with a member's state — write
 //!   in another sender's name from a held receiver chain, and take a member's secret signing key (an exposure).
 //!   An honest member never calls either.
+//! - [`create_sender_key_at`]: a sender key whose chain starts near the end of its counter.
 //! - [`own_distribution`]: a member's own sender key as a typed [`SenderKeyDistribution`], secret chain key
 //!   included, for the known-answer vectors.
 //! - [`fuzz`]: the bodies of the fuzz targets in `fuzz/`, kept in the library so that `cargo test` replays their
@@ -34,6 +35,21 @@ pub fn forge_as<R: CryptoRng + ?Sized>(
     rng: &mut R,
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
+    forge_ahead_as(session, sender, stolen, 1, rng, plaintext)
+}
+
+/// [`forge_as`] at `ahead` iterations past the state's next one, less one (`ahead = 1` is [`forge_as`]): the chain
+/// is stepped forward, so the envelope is exactly what the sender would write after skipping `ahead - 1`
+/// iterations — a jump a receiver must bound. Takes `ahead - 1` chain steps, so the caller bounds `ahead`; fails
+/// with [`ApiMisuse::IterationExhausted`] if the iteration would pass the end of the counter.
+pub fn forge_ahead_as<R: CryptoRng + ?Sized>(
+    session: &GroupSession,
+    sender: &MemberId,
+    stolen: Option<&SigningKeyPair>,
+    ahead: u32,
+    rng: &mut R,
+    plaintext: &[u8],
+) -> Result<Vec<u8>> {
     let state = session
         .receiver_states(sender)
         .next()
@@ -44,13 +60,33 @@ pub fn forge_as<R: CryptoRng + ?Sized>(
         Some(key) => Some(key.clone()),
         None => session.suite.is_signed().then(|| SigningKeyPair::generate(rng)),
     };
+    let next = state.next + u64::from(ahead.max(1) - 1);
+    if next >= crate::receiver::ITERATIONS_END {
+        return Err(ApiMisuse::IterationExhausted { key_id: state.key_id }.into());
+    }
+    let kdf = session.suite.suite().kdf;
+    let mut chain_key = state.chain_key.clone();
+    for _ in 1..ahead.max(1) {
+        chain_key = kdf.next_chain_key(&chain_key);
+    }
     let mut forged = OwnSenderKey {
         key_id: state.key_id,
         signing,
-        chain_key: state.chain_key.clone(),
-        next: state.next,
+        chain_key,
+        next,
     };
     Ok(message::seal(session.suite, &session.group, sender, &mut forged, rng, plaintext)?.wire)
+}
+
+/// A fresh own sender key for `session` whose chain starts at `iteration` instead of 0 — the first key or a
+/// rotation, as [`GroupSession::create_sender_key`] — so a harness reaches the end of the 32-bit counter in a few
+/// messages. Returns the distribution.
+pub fn create_sender_key_at<R: CryptoRng + ?Sized>(
+    session: &mut GroupSession,
+    rng: &mut R,
+    iteration: u32,
+) -> Result<Vec<u8>> {
+    session.create_sender_key_at(rng, iteration)
 }
 
 /// The secret signing key of `session`'s own sender key, as an adversary who has exposed the member's state

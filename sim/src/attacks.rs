@@ -42,11 +42,18 @@ pub enum AttackKind {
     StaleDistribution,
     /// An insider forwards a fake key in the target's name, then sends messages under it.
     ForwardFakeKey,
+    /// The server changes the target's next envelope on its way to one receiver or all (a named mutation), and
+    /// delivers the genuine copy later, earlier or never.
+    TamperInFlight,
+    /// A distribution with a named mutation (a key of the wrong length, a chain near the end of its counter,
+    /// another member's key id, …): an insider's own over its pairwise channels, or the server's change to a
+    /// record it stores.
+    BadDistribution,
 }
 
 impl AttackKind {
     /// Every attack, in the order scenario files, `sksim list` and the sweep name them.
-    pub const ALL: [AttackKind; 9] = [
+    pub const ALL: [AttackKind; 11] = [
         AttackKind::Forge,
         AttackKind::Tamper,
         AttackKind::Resplit,
@@ -56,6 +63,8 @@ impl AttackKind {
         AttackKind::AddMember,
         AttackKind::StaleDistribution,
         AttackKind::ForwardFakeKey,
+        AttackKind::TamperInFlight,
+        AttackKind::BadDistribution,
     ];
 
     /// The name scenario files use (`kind = "far-future"`).
@@ -70,12 +79,14 @@ impl AttackKind {
             AttackKind::AddMember => "add-member",
             AttackKind::StaleDistribution => "stale-distribution",
             AttackKind::ForwardFakeKey => "forward-fake-key",
+            AttackKind::TamperInFlight => "tamper-in-flight",
+            AttackKind::BadDistribution => "bad-distribution",
         }
     }
 }
 
 /// A parsed genuine envelope, in whichever format it is.
-enum Parsed {
+pub(crate) enum Parsed {
     Accord(AccordEnvelope),
     Chatalot(ChatalotMessage),
     P2p(P2pGroupMessage),
@@ -83,7 +94,8 @@ enum Parsed {
     Hardened(HardenedMessage),
 }
 
-fn parse(wire: &[u8]) -> Option<Parsed> {
+/// The envelope parsed by whichever known codec accepts it.
+pub(crate) fn parse(wire: &[u8]) -> Option<Parsed> {
     (AccordEnvelope::parse(wire).ok().map(Parsed::Accord))
         .or_else(|| ChatalotMessage::parse(wire).ok().map(Parsed::Chatalot))
         .or_else(|| HardenedMessage::parse(wire).ok().map(Parsed::Hardened))
@@ -92,7 +104,7 @@ fn parse(wire: &[u8]) -> Option<Parsed> {
 }
 
 impl Parsed {
-    fn iteration_mut(&mut self) -> &mut u32 {
+    pub(crate) fn iteration_mut(&mut self) -> &mut u32 {
         match self {
             Parsed::Accord(m) => &mut m.iteration,
             Parsed::Chatalot(m) => &mut m.iteration,
@@ -117,7 +129,7 @@ impl Parsed {
         }
     }
 
-    fn encode(&self) -> Vec<u8> {
+    pub(crate) fn encode(&self) -> Vec<u8> {
         match self {
             Parsed::Accord(m) => m.encode(),
             Parsed::Chatalot(m) => m.encode(),
@@ -128,11 +140,72 @@ impl Parsed {
     }
 }
 
+impl Parsed {
+    /// Flips the lowest bit of the key id; false for a format without one (the peer-to-peer sketch).
+    pub(crate) fn flip_key_id(&mut self) -> bool {
+        match self {
+            Parsed::Accord(m) => m.key_id[m.key_id.len() - 1] ^= 1,
+            Parsed::Chatalot(m) => m.chain_id ^= 1,
+            Parsed::Signal(m) => m.distribution_id[m.distribution_id.len() - 1] ^= 1,
+            Parsed::Hardened(m) => m.key_id ^= 1,
+            Parsed::P2p(_) => return false,
+        }
+        true
+    }
+
+    /// Takes `donor`'s key id; false unless both are of one format that has one.
+    pub(crate) fn take_key_id(&mut self, donor: &Parsed) -> bool {
+        match (self, donor) {
+            (Parsed::Accord(m), Parsed::Accord(d)) => m.key_id = d.key_id,
+            (Parsed::Chatalot(m), Parsed::Chatalot(d)) => m.chain_id = d.chain_id,
+            (Parsed::Signal(m), Parsed::Signal(d)) => {
+                (m.distribution_id, m.chain_id) = (d.distribution_id, d.chain_id);
+            }
+            (Parsed::Hardened(m), Parsed::Hardened(d)) => m.key_id = d.key_id,
+            _ => return false,
+        }
+        true
+    }
+
+    /// The envelope with `shift` bytes moved across the nonce/ciphertext boundary (positive: from the ciphertext
+    /// into the nonce; negative: from the nonce into the ciphertext), written out raw: the bytes a signature over
+    /// nonce ‖ ciphertext covers are unchanged. `None` for formats without a nonce on the wire (Signal) or a
+    /// shift longer than the field it takes from.
+    pub(crate) fn resplit(&self, shift: isize) -> Option<Vec<u8>> {
+        let (nonce, ciphertext): (&[u8], &[u8]) = match self {
+            Parsed::Accord(m) => (&m.iv, &m.ciphertext),
+            Parsed::Chatalot(m) => (&m.nonce, &m.ciphertext),
+            Parsed::P2p(m) => (&m.nonce, &m.ciphertext),
+            Parsed::Hardened(m) => (&m.nonce, &m.ciphertext),
+            Parsed::Signal(_) => return None,
+        };
+        let at = nonce
+            .len()
+            .checked_add_signed(shift)
+            .filter(|&at| at <= nonce.len() + ciphertext.len())?;
+        let joined = [nonce, ciphertext].concat();
+        let (nonce, ct) = joined.split_at(at);
+        Some(match self {
+            Parsed::Accord(m) => accord_raw(m, nonce, ct),
+            Parsed::Chatalot(m) => chatalot_raw(m, nonce, ct),
+            Parsed::P2p(m) => m.encode_with(nonce, ct),
+            Parsed::Hardened(m) => hardened_raw(m, nonce, ct),
+            Parsed::Signal(_) => return None,
+        })
+    }
+}
+
 /// A forged envelope: the genuine header with the next iteration, random ciphertext and signature.
 pub fn forge(genuine: &[u8], rng: &mut ChaCha20Rng) -> Option<Vec<u8>> {
+    forge_at(genuine, 1, rng)
+}
+
+/// A forged envelope `distance` iterations past the genuine one (saturating at the format's maximum), with random
+/// ciphertext and signature.
+pub fn forge_at(genuine: &[u8], distance: u32, rng: &mut ChaCha20Rng) -> Option<Vec<u8>> {
     let mut parsed = parse(genuine)?;
-    let next = parsed.iteration_mut().saturating_add(1);
-    *parsed.iteration_mut() = next;
+    let at = parsed.iteration_mut().saturating_add(distance);
+    *parsed.iteration_mut() = at;
     parsed.randomize(rng);
     Some(parsed.encode())
 }
@@ -156,53 +229,34 @@ pub fn far_future(genuine: &[u8]) -> Option<Vec<u8>> {
 /// The genuine envelope with the nonce's last byte moved to the front of the ciphertext: the bytes a signature
 /// over nonce ‖ ciphertext covers are unchanged. `None` for formats without a nonce on the wire (Signal).
 pub fn resplit(genuine: &[u8]) -> Option<Vec<u8>> {
-    match parse(genuine)? {
-        Parsed::Accord(m) => {
-            let (iv, ct) = moved(&m.iv, &m.ciphertext);
-            let (sk, sig) = (hex::encode(m.key_id), BASE64.encode(m.signature));
-            let (iv, ct) = (BASE64.encode(iv), BASE64.encode(ct));
-            Some(
-                format!(
-                    r#"{{"v":1,"sk":"{sk}","i":{},"iv":"{iv}","ct":"{ct}","sig":"{sig}"}}"#,
-                    m.iteration
-                )
-                .into_bytes(),
-            )
-        }
-        Parsed::Chatalot(m) => {
-            let (nonce, ct) = moved(&m.nonce, &m.ciphertext);
-            let (chain, it) = (m.chain_id, m.iteration);
-            let body =
-                format!(r#""chain_id":{chain},"iteration":{it},"ciphertext":{ct:?},"nonce":{nonce:?}"#);
-            Some(format!(r#"{{"v":1,"sk":true,"message":{{{}}}}}"#, body.replace(' ', "")).into_bytes())
-        }
-        Parsed::P2p(m) => Some(p2p_resplit(&m)),
-        Parsed::Hardened(m) => Some(hardened_resplit(&m)),
-        Parsed::Signal(_) => None,
-    }
+    parse(genuine)?.resplit(-1)
 }
 
-/// (nonce without its last byte, that byte ‖ ciphertext).
-fn moved(nonce: &[u8], ciphertext: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let (head, last) = nonce.split_at(nonce.len().saturating_sub(1));
-    (head.to_vec(), [last, ciphertext].concat())
+fn accord_raw(m: &AccordEnvelope, iv: &[u8], ct: &[u8]) -> Vec<u8> {
+    let (sk, sig) = (hex::encode(m.key_id), BASE64.encode(m.signature));
+    let (iv, ct) = (BASE64.encode(iv), BASE64.encode(ct));
+    format!(
+        r#"{{"v":1,"sk":"{sk}","i":{},"iv":"{iv}","ct":"{ct}","sig":"{sig}"}}"#,
+        m.iteration
+    )
+    .into_bytes()
 }
 
-fn hardened_resplit(m: &HardenedMessage) -> Vec<u8> {
-    let (nonce, ct) = moved(&m.nonce, &m.ciphertext);
+fn chatalot_raw(m: &ChatalotMessage, nonce: &[u8], ct: &[u8]) -> Vec<u8> {
+    let (chain, it) = (m.chain_id, m.iteration);
+    let body = format!(r#""chain_id":{chain},"iteration":{it},"ciphertext":{ct:?},"nonce":{nonce:?}"#);
+    format!(r#"{{"v":1,"sk":true,"message":{{{}}}}}"#, body.replace(' ', "")).into_bytes()
+}
+
+fn hardened_raw(m: &HardenedMessage, nonce: &[u8], ct: &[u8]) -> Vec<u8> {
     let mut out = HardenedMessage::header(m.key_id, m.iteration).to_vec();
     debug_assert_eq!(out.len(), HEADER_BYTES);
-    out.push(u8::try_from(nonce.len()).expect("nonce is 11 bytes"));
-    out.extend_from_slice(&nonce);
+    out.push(u8::try_from(nonce.len()).unwrap_or(u8::MAX));
+    out.extend_from_slice(nonce);
     out.extend_from_slice(&u32::try_from(ct.len()).unwrap_or(u32::MAX).to_be_bytes());
-    out.extend_from_slice(&ct);
+    out.extend_from_slice(ct);
     out.extend_from_slice(&m.signature);
     out
-}
-
-fn p2p_resplit(m: &P2pGroupMessage) -> Vec<u8> {
-    let (nonce, ciphertext) = moved(&m.nonce, &m.ciphertext);
-    m.encode_with(&nonce, &ciphertext)
 }
 
 #[cfg(test)]

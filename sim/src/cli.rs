@@ -1375,7 +1375,7 @@ pub const POLICIES: [(&str, &str); 5] = [
 ];
 
 /// Attacks, with one line each.
-pub const ATTACKS: [(&str, &str); 9] = [
+pub const ATTACKS: [(&str, &str); 11] = [
     (
         "forge",
         "the server: a random envelope in the target's name; an insider: a message written with its copy of the target's chain",
@@ -1400,7 +1400,42 @@ pub const ATTACKS: [(&str, &str); 9] = [
         "forward-fake-key",
         "an insider forwards a fake key in the target's name, then sends under it",
     ),
+    (
+        "tamper-in-flight",
+        "the server changes the target's next envelope on its way (a mutation); the genuine copy later, earlier or never",
+    ),
+    (
+        "bad-distribution",
+        "an insider sends its own key with a mutation (wrong key length, chain near 2^32, another's key id, …)",
+    ),
 ];
+
+/// The mutation catalogue, one line per family, and the distribution mutations (`sksim list`).
+fn mutation_lines() -> Vec<(String, String)> {
+    use crate::mutations::{DistributionMutation, Family, Mutation, SPLIT_SHIFT_MAX};
+    let mut lines: Vec<(String, String)> = Family::ALL
+        .into_iter()
+        .map(|family| {
+            let names: Vec<String> = Mutation::catalogue()
+                .into_iter()
+                .filter(|m| m.family() == family)
+                .map(Mutation::name)
+                .collect();
+            let text = if family == Family::Split {
+                format!("split-into-nonce-N, split-into-ciphertext-N (N = 1 to {SPLIT_SHIFT_MAX})")
+            } else {
+                names.join(", ")
+            };
+            (family.name().to_owned(), text)
+        })
+        .collect();
+    let distribution: Vec<String> = DistributionMutation::catalogue()
+        .into_iter()
+        .map(DistributionMutation::name)
+        .collect();
+    lines.push(("distribution".to_owned(), distribution.join(", ")));
+    lines
+}
 
 fn list(out: &mut dyn Write) -> Result<u8, Failure> {
     let invariants = crate::checkers::Invariant::ALL.map(|i| (i.name(), i.description()));
@@ -1409,11 +1444,18 @@ fn list(out: &mut dyn Write) -> Result<u8, Failure> {
         ATTACKS.map(|(n, _)| n),
         crate::attacks::AttackKind::ALL.map(|k| k.name())
     );
-    let sections: [(&str, &[(&str, &str)]); 5] = [
+    let mutations = mutation_lines();
+    let mutations: Vec<(&str, &str)> = mutations.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
+    let sections: [(&str, &[(&str, &str)]); 6] = [
         ("implementations (--impl, `implementation`)", &implementations),
         ("suites (`suite`, reference/<suite>)", &SUITES),
         ("policies (--policy, `policy`; combine with +)", &POLICIES),
         ("attacks (`kind` of an attack event)", &ATTACKS),
+        (
+            "mutations by family (`mutation` of tamper, tamper-in-flight and, last line, bad-distribution; \
+             families in [server] mutations)",
+            &mutations,
+        ),
         ("invariants (`[expect]`)", &invariants),
     ];
     for (title, entries) in sections {

@@ -66,6 +66,9 @@ pub enum Action {
         by: Attacker,
         /// The member attacked or impersonated.
         target: usize,
+        /// How, where the attack takes options (a mutation, a receiver, how far ahead, how many).
+        #[serde(flatten)]
+        options: AttackOptions,
     },
     /// The adversary obtains a snapshot of a member's state.
     Compromise {
@@ -78,6 +81,99 @@ pub enum Action {
         #[serde(skip_serializing_if = "Option::is_none")]
         insider: Option<usize>,
     },
+}
+
+/// How an attack runs beyond who runs it and on whom; every field's default is the attack's plain form.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct AttackOptions {
+    /// `tamper` and `tamper-in-flight`: the mutation (default: a bit flip for `tamper`; for `tamper-in-flight`
+    /// one drawn among those that apply to the envelope).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mutation: Option<crate::mutations::Mutation>,
+    /// `bad-distribution`: the mutation of the distribution (default: drawn among those that apply).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub distribution_mutation: Option<crate::mutations::DistributionMutation>,
+    /// `tamper-in-flight` and `bad-distribution`: the one receiver whose copy is changed (default: every
+    /// receiver's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<usize>,
+    /// `tamper-in-flight`: when the genuine copy arrives.
+    #[serde(skip_serializing_if = "GenuineCopy::is_default")]
+    pub genuine: GenuineCopy,
+    /// `forge`: how many iterations past the target's last envelope each forgery claims (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ahead: Option<u32>,
+    /// `forge`: how many forgeries, each `ahead` past the one before (default 1).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub repeat: Option<u32>,
+}
+
+impl AttackOptions {
+    /// The options that are not the default, as ` key=value` pairs in scenario-file order (for the trace).
+    pub fn describe(&self) -> String {
+        let mut out = String::new();
+        if let Some(m) = self.mutation {
+            out.push_str(&format!(" mutation={}", m.name()));
+        }
+        if let Some(m) = self.distribution_mutation {
+            out.push_str(&format!(" mutation={}", m.name()));
+        }
+        if let Some(to) = self.to {
+            out.push_str(&format!(" to=m{to}"));
+        }
+        if self.genuine != GenuineCopy::default() {
+            out.push_str(&format!(" genuine={}", self.genuine.name()));
+        }
+        if let Some(ahead) = self.ahead {
+            out.push_str(&format!(" ahead={ahead}"));
+        }
+        if let Some(repeat) = self.repeat {
+            out.push_str(&format!(" repeat={repeat}"));
+        }
+        out
+    }
+}
+
+/// When the genuine copy of an envelope the server tampered with in flight reaches the receiver.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum GenuineCopy {
+    /// After the tampered copy (what makes a receiver process the tampered one first).
+    #[default]
+    Later,
+    /// Before the tampered copy.
+    Earlier,
+    /// Never: the server keeps it (not owed, as a copy the network lost).
+    Never,
+}
+
+impl GenuineCopy {
+    /// Every choice, in the order scenario files name them.
+    pub const ALL: [GenuineCopy; 3] = [GenuineCopy::Later, GenuineCopy::Earlier, GenuineCopy::Never];
+
+    /// The name scenario files use.
+    pub const fn name(self) -> &'static str {
+        match self {
+            GenuineCopy::Later => "later",
+            GenuineCopy::Earlier => "earlier",
+            GenuineCopy::Never => "never",
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == GenuineCopy::Later
+    }
+}
+
+/// A malicious server's tampering with envelopes as it relays them, drawn per receiver's copy (`[server]
+/// tamper` and `mutations`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Tampering {
+    /// Probability that the server changes one receiver's copy of an envelope, in parts per million.
+    pub ppm: u32,
+    /// The mutation families it draws from (empty: every family).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub families: Vec<crate::mutations::Family>,
 }
 
 /// What a compromise yields.
@@ -201,6 +297,11 @@ pub struct SimConfig {
     pub policy: Policy,
     /// What the server does.
     pub server: ServerBehaviour,
+    /// A malicious server's tampering in flight (none by default).
+    pub tampering: Tampering,
+    /// The iteration every sender key's chain starts at (0 by default; near 2^32 to reach the end of the counter
+    /// in a few messages).
+    pub start_iteration: u32,
     /// Scripted actions.
     pub actions: Vec<ScheduledAction>,
     /// Keep every trace line (for `--trace`); the hash is always computed.
@@ -231,6 +332,8 @@ impl SimConfig {
             network: NetworkConfig::default(),
             policy: Policy::NEVER,
             server: ServerBehaviour::Honest,
+            tampering: Tampering::default(),
+            start_iteration: 0,
             actions: Vec::new(),
             keep_trace: false,
             memo: true,
@@ -249,6 +352,32 @@ pub struct ScriptError {
     pub key: &'static str,
     /// What is wrong, and what to write instead.
     pub message: String,
+}
+
+/// An insider's forgeries step the chain (`ahead` × `repeat` steps at the farthest): at most
+/// [`KEYED_FORGERY_REACH_MAX`](crate::limits::KEYED_FORGERY_REACH_MAX).
+fn check_reach(
+    e: &Checked<'_>,
+    kind: crate::attacks::AttackKind,
+    by: Attacker,
+    options: &AttackOptions,
+) -> Result<(), ScriptError> {
+    use crate::limits::KEYED_FORGERY_REACH_MAX;
+    let reach = u64::from(options.ahead.unwrap_or(1)) * u64::from(options.repeat.unwrap_or(1));
+    if kind == crate::attacks::AttackKind::Forge
+        && matches!(by, Attacker::Member(_))
+        && reach > u64::from(KEYED_FORGERY_REACH_MAX)
+    {
+        return e.fail(
+            "ahead",
+            format!(
+                "an insider's forgeries are written along the chain, so `ahead` × `repeat` ({reach}) may be at most \
+                 {KEYED_FORGERY_REACH_MAX} (KEYED_FORGERY_REACH_MAX); the server's forgeries without keys go as far \
+                 as you like"
+            ),
+        );
+    }
+    Ok(())
 }
 
 /// Whether any scripted action is the server's attack (so the server must be malicious).
@@ -382,7 +511,18 @@ impl Script {
                 self.present(&e, *member, "member")?;
                 insider.map_or(Ok(()), |insider| self.present(&e, insider, "insider"))
             }
-            Action::Attack { kind, by, target } => self.attack(&e, *kind, *by, *target),
+            Action::Attack {
+                kind,
+                by,
+                target,
+                options,
+            } => {
+                if let Some(to) = options.to {
+                    self.present(&e, to, "to")?;
+                }
+                check_reach(&e, *kind, *by, options)?;
+                self.attack(&e, *kind, *by, *target)
+            }
         }
     }
 

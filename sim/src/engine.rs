@@ -45,7 +45,14 @@ enum Event {
     Deliver { message: usize, to: usize },
     /// A distribution from `from` reaches `to`: over a pairwise channel, or as the plaintext record the server
     /// relays (server-plaintext transport).
-    Distribution { from: usize, to: usize, wire: Wire },
+    /// `crafted`: the adversary made or changed it (an insider's bad distribution, a record the server changed):
+    /// a rejection must leave the receiver's state unchanged.
+    Distribution {
+        from: usize,
+        to: usize,
+        wire: Wire,
+        crafted: bool,
+    },
     /// `requester` has waited long enough for `owner`'s key: if it is still missing, ask for it.
     RequestTimer { requester: usize, owner: usize },
     /// `requester` asks `owner` for its current distribution.
@@ -149,6 +156,9 @@ struct Member {
     current_key: Option<String>,
     /// A member the server added and controls: what it decrypts, the server reads.
     controlled: bool,
+    /// An insider that sent the group key material the adversary made of its own (`bad-distribution`): what it
+    /// loses of its own messages it loses by its own hand, so they are not owed.
+    misbehaved: bool,
     /// While the member is cut off by a partition: when its link returns. What it sends leaves then.
     partition_until: Option<Micros>,
     /// Departed members whose departure this member has processed (an offline or cut-off member learns late).
@@ -262,6 +272,9 @@ struct Sim<'a> {
     retired: BTreeMap<(usize, usize, String), usize>,
     /// Whether the implementation says which keys it retains (`Implementation::retained_keys`); asked once.
     reports_retained: Option<bool>,
+    /// Envelopes the malicious server will change in flight (`tamper-in-flight`), armed and waiting for their
+    /// sender's next envelope.
+    interceptions: Vec<tamper::Interception>,
     quiet: bool,
 }
 
@@ -321,6 +334,7 @@ impl<'a> Sim<'a> {
             under_key: BTreeMap::new(),
             retired: BTreeMap::new(),
             reports_retained: None,
+            interceptions: Vec::new(),
             quiet: false,
         }
     }
@@ -413,6 +427,7 @@ impl<'a> Sim<'a> {
             key_created_at: 0,
             current_key: None,
             controlled: false,
+            misbehaved: false,
             partition_until: None,
             knows_departed: crate::ground_truth::Bitset::default(),
             knows_joined: crate::ground_truth::Bitset::default(),
@@ -444,7 +459,12 @@ impl<'a> Sim<'a> {
         match event {
             Event::Tick { member } => self.tick(member),
             Event::Deliver { message, to } => self.deliver(message, to),
-            Event::Distribution { from, to, wire } => self.receive_distribution(from, to, &wire),
+            Event::Distribution {
+                from,
+                to,
+                wire,
+                crafted,
+            } => self.receive_distribution(from, to, &wire, crafted),
             Event::RequestTimer { requester, owner } => self.request_timer(requester, owner),
             Event::KeyRequest { requester, owner } => self.answer_key_request(requester, owner),
             Event::Scripted(action) => self.scripted(action),
@@ -471,3 +491,4 @@ mod membership;
 mod receive;
 mod recorder;
 mod send;
+mod tamper;

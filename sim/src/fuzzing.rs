@@ -51,7 +51,7 @@
 //! | `send` | the member `p1` selects sends `1 + p2 % 6` messages |
 //! | `rotate` | the member `p1` selects |
 //! | `compromise` | the member `p1` selects; `full` if `p2` is even, else `signing-key`, with an insider (the member `p4` selects among the others) if `p3` is odd |
-//! | `attack` | kind [`AttackKind::ALL`]`[p1 % 9]`; `add-member` by the server (no event if the group is full), `forward-fake-key` by an insider, the others by the server if `p2` is even, else by an insider; by the server the target is the member `p3` selects; by an insider the insider is the member `p3` selects and the target the member `p4` selects among the others |
+//! | `attack` | kind [`AttackKind::ALL`]`[p1 % 11]`; `add-member` and `tamper-in-flight` by the server (no `add-member` if the group is full), `forward-fake-key` by an insider, the others by the server if `p2` is even, else by an insider; by the server the target is the member `p3` selects; by an insider the insider is the member `p3` selects and the target the member `p4` selects among the others. Options from one byte `q` (`p4` by the server, `p2 >> 1` by an insider): `tamper` and `tamper-in-flight` take the mutation `catalogue[q % len]` and the genuine copy `[later, earlier, never][q % 3]`; `bad-distribution` the distribution mutation `catalogue[q % len]`; `forge` the distance `[1, 2, 1500, 2000, 2001, 24999, 25000, 25001][q % 8]` and `repeat` `1 + q / 8 % 4` (at most `KEYED_FORGERY_REACH_MAX` / distance) |
 //!
 //! A selector byte `s` chooses, as [`sweep::draw`] does with its dice, among the members present at that time
 //! (after the joins and departures before it), or among every member number handed out so far when `s ≥ 224`
@@ -78,8 +78,12 @@ use senderkeys::SuiteId;
 
 use crate::attacks::AttackKind;
 use crate::checkers::{InvariantReport, Verdict};
-use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
+use crate::config::{
+    Action, AttackOptions, Attacker, CompromiseScope, GenuineCopy, ScheduledAction, ServerBehaviour,
+    SimConfig,
+};
 use crate::limits::{SIMULATION_ACTIONS_MAX, SIMULATION_DELIVERIES_MAX, SIMULATION_MEMBERS_MAX};
+use crate::mutations::{DistributionMutation, Mutation};
 use crate::network::NetworkConfig;
 use crate::policy::Policy;
 use crate::runner::{RunError, run_scenario};
@@ -468,7 +472,7 @@ fn decode_actions(bytes: &mut Bytes<'_>, members: usize, duration: Micros) -> (V
 fn decode_attack(group: &mut Group, [p1, p2, p3, p4]: [u8; 4]) -> Option<Action> {
     let kind = AttackKind::ALL[usize::from(p1) % AttackKind::ALL.len()];
     let by_server = match kind {
-        AttackKind::AddMember => true,
+        AttackKind::AddMember | AttackKind::TamperInFlight => true,
         AttackKind::ForwardFakeKey => false,
         _ => p2 % 2 == 0,
     };
@@ -481,21 +485,58 @@ fn decode_attack(group: &mut Group, [p1, p2, p3, p4]: [u8; 4]) -> Option<Action>
             kind,
             by: Attacker::Server,
             target: 0,
+            options: AttackOptions::default(),
         });
     }
     if by_server {
+        let options = fuzzed_options(kind, p4);
         return group.pick(p3, None).map(|target| Action::Attack {
             kind,
             by: Attacker::Server,
             target,
+            options,
         });
     }
     let insider = group.pick(p3, None)?;
+    let options = fuzzed_options(kind, p2 >> 1);
     group.pick(p4, Some(insider)).map(|target| Action::Attack {
         kind,
         by: Attacker::Member(insider),
         target,
+        options,
     })
+}
+
+/// Forgery distances the fuzzer picks among: the next iteration, inside the skipped-key window, at the window's
+/// and the jump bound's edges, and past them.
+const FUZZED_AHEAD: [u32; 8] = [1, 2, 1_500, 2_000, 2_001, 24_999, 25_000, 25_001];
+
+/// An attack's options from one byte: a mutation of the catalogue for the tampering attacks, a distance and a
+/// count for forgeries.
+fn fuzzed_options(kind: AttackKind, p: u8) -> AttackOptions {
+    let mut options = AttackOptions::default();
+    let p = usize::from(p);
+    match kind {
+        AttackKind::Tamper | AttackKind::TamperInFlight => {
+            let catalogue = Mutation::catalogue();
+            options.mutation = Some(catalogue[p % catalogue.len()]);
+            if kind == AttackKind::TamperInFlight {
+                options.genuine = GenuineCopy::ALL[p % GenuineCopy::ALL.len()];
+            }
+        }
+        AttackKind::BadDistribution => {
+            let catalogue = DistributionMutation::catalogue();
+            options.distribution_mutation = Some(catalogue[p % catalogue.len()]);
+        }
+        AttackKind::Forge => {
+            let ahead = FUZZED_AHEAD[p % FUZZED_AHEAD.len()];
+            let repeat = 1 + u32::try_from(p / FUZZED_AHEAD.len() % 4).unwrap_or(0);
+            options.ahead = Some(ahead);
+            options.repeat = Some(repeat.min(crate::limits::KEYED_FORGERY_REACH_MAX / ahead));
+        }
+        _ => {}
+    }
+    options
 }
 
 /// The whole-simulation target: runs the scenario [`decode_simulation`] makes of `data` — `reference` with the

@@ -139,6 +139,23 @@ pub const UNSUPPORTED: &str = "unsupported";
 pub trait Implementation {
     /// Creates a fresh own sender key — the first, or a rotation — and returns its distribution.
     fn create_sender_key(&mut self, rng: &mut dyn CryptoRng) -> Result<Vec<u8>, Rejection>;
+    /// [`Implementation::create_sender_key`] with the chain starting at `iteration` instead of 0: what a scenario's
+    /// `start_iteration` asks of every key, so a run reaches the end of the 32-bit counter in a few messages. An
+    /// implementation that cannot start a chain elsewhere refuses with [`UNSUPPORTED`] (the default), and the run
+    /// says that the option had no effect.
+    fn create_sender_key_at(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        iteration: u32,
+    ) -> Result<Vec<u8>, Rejection> {
+        if iteration == 0 {
+            return self.create_sender_key(rng);
+        }
+        Err(Rejection {
+            reason: UNSUPPORTED.to_owned(),
+            detail: "this implementation starts every chain at iteration 0".to_owned(),
+        })
+    }
     /// The distribution of the current own sender key (for a newcomer, or a member who asked).
     fn distribution(&self) -> Result<Vec<u8>, Rejection>;
     /// Processes a distribution that arrived from `from` (the pairwise channel's sender, or the server for
@@ -219,6 +236,27 @@ pub trait Implementation {
         Err(Rejection {
             reason: UNSUPPORTED.to_owned(),
             detail: "this implementation cannot forge".to_owned(),
+        })
+    }
+    /// [`Implementation::forge_as`] `ahead` iterations past that state's next one, less one (`ahead = 1` is
+    /// `forge_as`): the envelope a sender would write after skipping `ahead - 1` iterations, with its chain stepped
+    /// forward as the sender's would be — the adversary's jump inside (or past) the receivers' window, signed with
+    /// `signing_key` if given. Must not change this member's state. Default: `forge_as` for `ahead = 1`, else
+    /// [`UNSUPPORTED`] (the attack is then skipped, and the report says so).
+    fn forge_ahead_as(
+        &self,
+        sender: &MemberId,
+        signing_key: Option<&[u8]>,
+        ahead: u32,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
+        if ahead == 1 {
+            return self.forge_as(sender, signing_key, rng, plaintext);
+        }
+        Err(Rejection {
+            reason: UNSUPPORTED.to_owned(),
+            detail: "this implementation forges only at the next iteration".to_owned(),
         })
     }
 }

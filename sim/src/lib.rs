@@ -28,6 +28,7 @@ pub mod ground_truth;
 pub mod implementation;
 pub mod implementations;
 pub mod limits;
+pub mod mutations;
 pub mod network;
 pub mod output;
 pub mod performance;

@@ -30,6 +30,15 @@ pub const WORK_BUDGET_STEPS: u64 = 1_000_000;
 
 // ---- Scenario files (`scenario/`, docs/scenario-format.md) ----
 
+/// Most forgeries one `forge` attack makes (`repeat`): enough to overflow any skipped-key cache with jumps inside
+/// the window, few enough that one event stays cheap.
+pub const FORGE_REPEAT_MAX: u32 = 1_000;
+
+/// The farthest an insider's forgeries reach, `ahead` × `repeat` iterations: they are written along the chain, one
+/// KDF step per iteration, so this bounds one event's work (well past the jump bound,
+/// [`senderkeys::consts::FORWARD_JUMP_MAX`], and four times it).
+pub const KEYED_FORGERY_REACH_MAX: u32 = 100_000;
+
 /// Largest scenario file accepted, in bytes (1 MiB); larger input is rejected before any parsing.
 pub const SCENARIO_BYTES_MAX: usize = 1 << 20;
 

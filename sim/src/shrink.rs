@@ -235,11 +235,17 @@ fn members_named(action: &Action) -> Vec<usize> {
         | Action::Send { member, .. }
         | Action::Rotate { member } => vec![*member],
         Action::Partition { members, .. } => members.clone(),
-        Action::Attack { by, target, .. } => {
+        Action::Attack {
+            by,
+            target,
+            options,
+            ..
+        } => {
             let mut named = vec![*target];
             if let Attacker::Member(m) = by {
                 named.push(*m);
             }
+            named.extend(options.to);
             named
         }
         Action::Compromise { member, insider, .. } => {
@@ -283,11 +289,17 @@ fn relabel(action: &Action, f: &dyn Fn(usize) -> usize) -> Action {
         | Action::Send { member, .. }
         | Action::Rotate { member } => *member = f(*member),
         Action::Partition { members, .. } => members.iter_mut().for_each(|m| *m = f(*m)),
-        Action::Attack { by, target, .. } => {
+        Action::Attack {
+            by,
+            target,
+            options,
+            ..
+        } => {
             *target = f(*target);
             if let Attacker::Member(m) = by {
                 *m = f(*m);
             }
+            options.to = options.to.map(f);
         }
         Action::Compromise { member, insider, .. } => {
             *member = f(*member);
@@ -455,6 +467,19 @@ fn simpler_policy_and_server(s: &mut Shrinker<'_>, best: &mut Scenario) -> Resul
     if let Some(server) = less {
         let mut candidate = best.clone();
         candidate.config.server = server;
+        // Only a malicious server tampers: a server made less than that stops (as a scenario file says it).
+        candidate.config.tampering = crate::config::Tampering::default();
+        progressed |= s.try_step(best, candidate)?;
+    }
+    // No tampering in flight at all, then no high starting iteration.
+    if best.config.tampering.ppm != 0 {
+        let mut candidate = best.clone();
+        candidate.config.tampering = crate::config::Tampering::default();
+        progressed |= s.try_step(best, candidate)?;
+    }
+    if best.config.start_iteration != 0 {
+        let mut candidate = best.clone();
+        candidate.config.start_iteration = 0;
         progressed |= s.try_step(best, candidate)?;
     }
     Ok(progressed)

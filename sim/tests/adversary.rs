@@ -32,6 +32,7 @@ fn insider_forges(seed: u64) -> SimConfig {
             kind: AttackKind::Forge,
             by: Attacker::Member(1),
             target: 2,
+            options: Default::default(),
         },
     )];
     config
@@ -292,6 +293,7 @@ fn the_server_reads_what_its_removed_member_reads() {
                 kind: AttackKind::AddMember,
                 by: Attacker::Server,
                 target: 0,
+                options: Default::default(),
             },
         )];
         if remove {

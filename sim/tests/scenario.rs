@@ -144,7 +144,8 @@ fn the_issues_example_parses_to_exactly_its_config() {
                 action: Action::Attack {
                     kind: AttackKind::Replay,
                     by: Attacker::Server,
-                    target: 4
+                    target: 4,
+                    options: Default::default()
                 }
             },
         ]
@@ -292,7 +293,8 @@ member = 1
                 Action::Attack {
                     kind: AttackKind::AddMember,
                     by: Attacker::Server,
-                    target: 0
+                    target: 0,
+                    options: Default::default()
                 }
             ),
             at(
@@ -300,7 +302,8 @@ member = 1
                 Action::Attack {
                     kind: AttackKind::ForwardFakeKey,
                     by: Attacker::Member(11),
-                    target: 0
+                    target: 0,
+                    options: Default::default()
                 }
             ),
             at(14, Action::Leave { member: 1 }),

@@ -37,7 +37,12 @@ pub fn targeted(seed: u64, members: usize, messages_per_member_per_hour: u32) ->
     };
     config.server = ServerBehaviour::Malicious;
     config.policy = "on-removal".parse().expect("valid policy");
-    let attack = |kind, by| Action::Attack { kind, by, target: 2 };
+    let attack = |kind, by| Action::Attack {
+        kind,
+        by,
+        target: 2,
+        options: Default::default(),
+    };
     let burst = |member| ScheduledAction {
         at: 15 * MINUTE_US - 100_000,
         action: Action::Send { member, count: 3 },

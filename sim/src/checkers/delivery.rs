@@ -16,16 +16,19 @@ pub(super) const DEFINITION: Definition = Definition {
 /// The delivery rule: the (message, receiver) pairs a run owes at its end — every message of a sender still in
 /// the group, to every member still in the group that the sender knew of when it sent (`expected`) and at which a
 /// copy arrived. Copies the network lost for good are not owed; nor are the messages of a sender that left or was
-/// removed (receivers delete what they held of it, as the designs require). The engine reports each owed pair
-/// that was not decrypted as an [`Observation::Undelivered`].
+/// removed (receivers delete what they held of it, as the designs require), nor those of an insider that sent the
+/// group key material the adversary made of its own (`honest` is false for it: an insider that corrupts its own
+/// key loses its own messages by its own hand). The engine reports each owed pair that was not decrypted as an
+/// [`Observation::Undelivered`].
 pub fn owed<'a>(
     messages: &'a [SentMessage],
     present: impl Fn(usize) -> bool + Copy + 'a,
+    honest: impl Fn(usize) -> bool + Copy + 'a,
 ) -> impl Iterator<Item = (usize, usize)> + 'a {
     messages
         .iter()
         .enumerate()
-        .filter(move |(_, message)| present(message.sender))
+        .filter(move |(_, message)| present(message.sender) && honest(message.sender))
         .flat_map(move |(id, message)| {
             message
                 .expected

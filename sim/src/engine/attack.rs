@@ -7,11 +7,13 @@ use std::rc::Rc;
 use super::{Event, Sim, Wire, guarded};
 use crate::attacks::{self, AttackKind, INJECTED_TEXT};
 use crate::checkers::Observation;
-use crate::config::Attacker;
+use crate::config::{AttackOptions, Attacker};
 use crate::facts::Fact;
+use crate::ground_truth::{self, Bitset, SentMessage};
 use crate::implementation::{Transport, WorkBudget};
 use crate::limits::WORK_BUDGET_STEPS;
 use crate::report::DistributionCause;
+use crate::time::Micros;
 
 /// How a crafted input was made.
 #[derive(Clone, Copy, Debug)]
@@ -44,9 +46,9 @@ pub(super) enum FollowUp {
 
 impl Sim<'_> {
     /// Runs an attack now, and records whether it ran or why not.
-    pub(super) fn attack(&mut self, kind: AttackKind, by: Attacker, target: usize) {
+    pub(super) fn attack(&mut self, kind: AttackKind, by: Attacker, target: usize, options: &AttackOptions) {
         let skipped_before = self.record.counts.attacks_skipped;
-        self.run_attack(kind, by, target);
+        self.run_attack(kind, by, target, options);
         let fact = if self.record.counts.attacks_skipped == skipped_before {
             Fact::AttackRan { kind, by, target }
         } else {
@@ -67,10 +69,12 @@ impl Sim<'_> {
         self.fact(fact);
     }
 
-    fn run_attack(&mut self, kind: AttackKind, by: Attacker, target: usize) {
-        self.record
-            .trace
-            .record(self.now, format_args!("attack {kind:?} by {by:?} on m{target}"));
+    fn run_attack(&mut self, kind: AttackKind, by: Attacker, target: usize, options: &AttackOptions) {
+        let how = options.describe();
+        self.record.trace.record(
+            self.now,
+            format_args!("attack {kind:?} by {by:?} on m{target}{how}"),
+        );
         *self.record.counts.attacks.entry(format!("{kind:?}")).or_default() += 1;
         if let Attacker::Member(m) = by {
             if self.members.get(m).is_none_or(|m| m.departed) {
@@ -87,11 +91,13 @@ impl Sim<'_> {
             AttackKind::AddMember => self.server_adds_member(),
             AttackKind::StaleDistribution => self.stale_distribution(target, by),
             AttackKind::ForwardFakeKey => self.forward_fake_key(target, by),
-            _ => self.crafted(kind, by, target),
+            AttackKind::TamperInFlight => self.arm_interception(target, options),
+            AttackKind::BadDistribution => self.bad_distribution(by, target, options),
+            _ => self.crafted(kind, by, target, options),
         }
     }
 
-    fn attack_skipped(&mut self, why: &str) {
+    pub(super) fn attack_skipped(&mut self, why: &str) {
         self.record.counts.attacks_skipped += 1;
         self.without_effect(format!("attack skipped: {why}"));
     }
@@ -100,20 +106,32 @@ impl Sim<'_> {
         (0..self.messages.len()).filter(move |&id| self.messages[id].sender == member)
     }
 
-    /// Crafts one input from the target's envelopes and delivers it in the target's name.
-    fn crafted(&mut self, kind: AttackKind, by: Attacker, target: usize) {
+    /// Crafts one input from the target's envelopes and delivers it in the target's name (`repeat` forgeries, each
+    /// `ahead` past the one before).
+    fn crafted(&mut self, kind: AttackKind, by: Attacker, target: usize, options: &AttackOptions) {
         let (Some(first), Some(last)) = (self.envelopes_of(target).next(), self.envelopes_of(target).last())
         else {
             return self.attack_skipped("the target has sent nothing to craft from");
         };
         if let (AttackKind::Forge, Attacker::Member(insider)) = (kind, by) {
-            return self.insider_forgery(insider, target);
+            return self.insider_forgery(insider, target, options);
         }
+        if kind == AttackKind::Forge {
+            return self.forgeries(last, by, target, options);
+        }
+        let other = self
+            .messages
+            .iter()
+            .rev()
+            .find(|m| m.sender != target)
+            .map(|m| m.envelope.clone());
         let rng = &mut self.adversary_rng;
         let genuine = self.messages[last].envelope.as_slice();
         let bytes = match kind {
-            AttackKind::Forge => attacks::forge(genuine, rng),
-            AttackKind::Tamper => attacks::tamper(genuine, rng),
+            AttackKind::Tamper => match options.mutation {
+                Some(mutation) => mutation.apply(genuine, other.as_deref(), rng),
+                None => attacks::tamper(genuine, rng),
+            },
             AttackKind::FarFuture => attacks::far_future(genuine),
             AttackKind::Resplit => attacks::resplit(genuine),
             AttackKind::Replay => Some(self.messages[first].envelope.clone()),
@@ -125,26 +143,111 @@ impl Sim<'_> {
         }
     }
 
-    /// An insider writes a message in the target's name with the copy of the target's chain it holds as a
-    /// receiver. Unsigned designs accept it; signed ones must refuse the insider's own signature.
-    fn insider_forgery(&mut self, insider: usize, target: usize) {
+    /// Forgeries without keys from the target's last envelope: `repeat` of them, each `ahead` past the one
+    /// before (the plain form is one, at the next iteration), each delivered once its predecessor has settled.
+    fn forgeries(&mut self, last: usize, by: Attacker, target: usize, options: &AttackOptions) {
+        let ahead = options.ahead.unwrap_or(1);
+        let repeat = options.repeat.unwrap_or(1);
+        let settle = 2 * self.config.network.latency_max.max(1) + 1;
+        for k in 1..=repeat {
+            let distance = ahead.saturating_mul(k);
+            let rng = &mut self.adversary_rng;
+            let Some(bytes) = attacks::forge_at(&self.messages[last].envelope, distance, rng) else {
+                return self.attack_skipped("the format has no field this attack changes");
+            };
+            let receivers = self.receivers_of_crafted(target, by);
+            let at = self.now + settle * u64::from(k - 1);
+            self.deliver_at(at, target, bytes.into(), Crafted::WithoutKeys, &receivers);
+        }
+    }
+
+    /// An insider writes `repeat` messages in the target's name with the copy of the target's chain it holds as a
+    /// receiver, each `ahead` past the one before. Unsigned designs accept them; signed ones must refuse the
+    /// insider's own signature. An insider "forging" as itself jumps its own chain instead ([`Sim::own_chain_jumps`]).
+    fn insider_forgery(&mut self, insider: usize, target: usize, options: &AttackOptions) {
         if insider == target {
-            return self.attack_skipped("an insider forging as itself is not a forgery");
+            return self.own_chain_jumps(insider, options);
         }
         let text = format!("forged as m{target} by insider m{insider}").into_bytes();
         let target_id = self.members[target].id.clone();
-        let (imp, rng) = (&self.members[insider].imp, &mut self.adversary_rng);
-        match guarded(|| imp.forge_as(&target_id, None, rng, &text)) {
-            Ok(Ok(bytes)) => {
-                let crafted = Crafted::WithKeys { exposure: None };
-                self.deliver_in_name_of(target, Attacker::Member(insider), bytes.into(), crafted);
+        let (ahead, repeat) = (options.ahead.unwrap_or(1), options.repeat.unwrap_or(1));
+        let settle = 2 * self.config.network.latency_max.max(1) + 1;
+        for k in 1..=repeat {
+            let distance = ahead.saturating_mul(k);
+            let (imp, rng) = (&self.members[insider].imp, &mut self.adversary_rng);
+            match guarded(|| imp.forge_ahead_as(&target_id, None, distance, rng, &text)) {
+                Ok(Ok(bytes)) => {
+                    let crafted = Crafted::WithKeys { exposure: None };
+                    let receivers = self.receivers_of_crafted(target, Attacker::Member(insider));
+                    let at = self.now + settle * u64::from(k - 1);
+                    self.deliver_at(at, target, bytes.into(), crafted, &receivers);
+                }
+                Ok(Err(rejection)) => {
+                    let why = format!("the insider could not forge: {}", rejection.reason);
+                    return self.attack_skipped(&why);
+                }
+                Err(panic) => return self.attack_skipped(&format!("forging panicked: {panic}")),
             }
-            Ok(Err(rejection)) => {
-                let why = format!("the insider could not forge: {}", rejection.reason);
-                self.attack_skipped(&why);
-            }
-            Err(panic) => self.attack_skipped(&format!("forging panicked: {panic}")),
         }
+    }
+
+    /// A malicious insider jumps its own chain: `repeat` messages, each `ahead` iterations past the one before,
+    /// written with another member's receiver copy of the insider's chain (what the insider knows anyway) and its
+    /// own signing key. They are the insider's own messages (authentic, and recorded as sent by it) but not owed:
+    /// an insider that burns its own chain loses its own messages. What they cost the receivers — skipped keys
+    /// derived, a cache that grows across jumps that are each inside the window — is judged by `bounded-state`.
+    fn own_chain_jumps(&mut self, insider: usize, options: &AttackOptions) {
+        let holder = self
+            .active()
+            .find(|&m| m != insider && !self.members[m].controlled);
+        let Some(holder) = holder else {
+            return self.attack_skipped("no other member holds the insider's chain to write from");
+        };
+        let signing = guarded(|| self.members[insider].imp.signing_key()).ok().flatten();
+        let insider_id = self.members[insider].id.clone();
+        let (ahead, repeat) = (options.ahead.unwrap_or(1), options.repeat.unwrap_or(1));
+        let settle = 2 * self.config.network.latency_max.max(1) + 1;
+        self.members[insider].misbehaved = true;
+        for k in 1..=repeat {
+            let id = self.messages.len();
+            let plaintext = ground_truth::plaintext(id, insider, self.config.plaintext_bytes);
+            let distance = ahead.saturating_mul(k);
+            let (imp, rng) = (&self.members[holder].imp, &mut self.adversary_rng);
+            match guarded(|| imp.forge_ahead_as(&insider_id, signing.as_deref(), distance, rng, &plaintext)) {
+                Ok(Ok(bytes)) => self.jump_message(insider, bytes, self.now + settle * u64::from(k - 1)),
+                Ok(Err(rejection)) => {
+                    let why = format!("the insider could not write ahead: {}", rejection.reason);
+                    return self.attack_skipped(&why);
+                }
+                Err(panic) => return self.attack_skipped(&format!("forging panicked: {panic}")),
+            }
+        }
+    }
+
+    /// Records one of an insider's jumps as a message it sent (owed to nobody) and sends it to every other member,
+    /// leaving at `at`.
+    fn jump_message(&mut self, insider: usize, envelope: Vec<u8>, at: Micros) {
+        let id = self.messages.len();
+        let members = self.members.len();
+        self.record.trace.record(
+            self.now,
+            format_args!("jump m{insider} msg={id} bytes={}", envelope.len()),
+        );
+        self.messages.push(SentMessage {
+            sender: insider,
+            sent_at: self.now,
+            position: None,
+            envelope,
+            expected: Bitset::with_len(members),
+            arrived: Bitset::with_len(members),
+            duplicated: Bitset::default(),
+            delivered: Bitset::with_len(members),
+        });
+        for to in self.active().filter(|&m| m != insider).collect::<Vec<_>>() {
+            let arrival = self.network.reliable(at);
+            self.schedule(arrival, Event::Deliver { message: id, to });
+        }
+        self.adversary_attempts(id);
     }
 
     /// The crafted bytes reach every member but the target and the attacker, as if from the target.
@@ -155,12 +258,29 @@ impl Sim<'_> {
         bytes: Rc<[u8]>,
         crafted: Crafted,
     ) {
-        let receivers: Vec<usize> = self
-            .active()
+        let receivers = self.receivers_of_crafted(target, by);
+        self.deliver_at(self.now, target, bytes, crafted, &receivers);
+    }
+
+    /// Who a crafted input in `target`'s name reaches: every member but the target, the attacker and the members
+    /// the server controls.
+    fn receivers_of_crafted(&self, target: usize, by: Attacker) -> Vec<usize> {
+        self.active()
             .filter(|&m| m != target && Attacker::Member(m) != by && !self.members[m].controlled)
-            .collect();
-        for to in receivers {
-            let arrival = self.network.reliable(self.now);
+            .collect()
+    }
+
+    /// Sends `bytes` in `target`'s name to `receivers`, leaving at `at`.
+    fn deliver_at(
+        &mut self,
+        at: Micros,
+        target: usize,
+        bytes: Rc<[u8]>,
+        crafted: Crafted,
+        receivers: &[usize],
+    ) {
+        for &to in receivers {
+            let arrival = self.network.reliable(at);
             self.schedule(
                 arrival,
                 Event::AttackDeliver {
@@ -286,6 +406,7 @@ impl Sim<'_> {
                     from: target,
                     to,
                     wire,
+                    crafted: false,
                 },
             );
         }

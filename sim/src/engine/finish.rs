@@ -72,7 +72,9 @@ impl Sim<'_> {
         let (mut owed_total, mut delivered_total) = (0, 0);
         let at = self.at();
         let members = &self.members;
-        for (id, to) in crate::checkers::delivery::owed(&self.messages, |m| !members[m].departed) {
+        let present = |m: usize| !members[m].departed;
+        let honest = |m: usize| !members[m].misbehaved;
+        for (id, to) in crate::checkers::delivery::owed(&self.messages, present, honest) {
             owed_total += 1;
             let message = &self.messages[id];
             if message.delivered.contains(to) {

@@ -33,7 +33,12 @@ impl Sim<'_> {
                 insider,
             } => self.compromise(member, scope, insider),
             Action::Partition { members, until } => self.partition(&members, until),
-            Action::Attack { kind, by, target } => self.attack(kind, by, target),
+            Action::Attack {
+                kind,
+                by,
+                target,
+                options,
+            } => self.attack(kind, by, target, &options),
         }
     }
 

@@ -306,7 +306,7 @@ impl Sim<'_> {
         }
     }
 
-    pub(super) fn receive_distribution(&mut self, from: usize, to: usize, wire: &Wire) {
+    pub(super) fn receive_distribution(&mut self, from: usize, to: usize, wire: &Wire, crafted: bool) {
         if self.members[to].departed || self.members[from].departed {
             return;
         }
@@ -314,6 +314,7 @@ impl Sim<'_> {
             from,
             to,
             wire: wire.clone(),
+            crafted,
         }) {
             return;
         }
@@ -346,8 +347,13 @@ impl Sim<'_> {
         let from_id = self.members[from].id.clone();
         let retained_before = self.retained_keys(to, from);
         let imp = &mut self.members[to].imp;
+        // What the adversary crafted must be refused without a trace, as a crafted envelope must.
+        let before = crafted.then(|| imp.export());
         let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
         let result = guarded(|| imp.process_distribution(&from_id, &inner, &mut budget));
+        if let (Some(before), Ok(Err(rejection))) = (before, &result) {
+            self.check_crafted_rejection(to, &before, &rejection.reason.clone());
+        }
         if let Some(before) = retained_before {
             self.note_retired(to, from, &before);
         }
@@ -365,6 +371,18 @@ impl Sim<'_> {
             .record(self.now, format_args!("distribution m{from}->m{to} {outcome}"));
         self.members[to].requested.remove(&from);
         self.retry_pending(to);
+    }
+
+    /// A crafted distribution `to` refused must have left its state as it was (`before`).
+    fn check_crafted_rejection(&mut self, to: usize, before: &[u8], reason: &str) {
+        let changed = self.members[to].imp.export() != before;
+        let at = self.at();
+        self.record.observe(&Observation::RejectionChecked {
+            at,
+            member: to,
+            changed,
+            reason,
+        });
     }
 
     /// The keys of `sender` that `member` retains, if its implementation says (asked once per run whether it does).

@@ -7,7 +7,11 @@ use super::{Event, Signed, Sim, Wire, guarded};
 use crate::channel::Channels;
 use crate::checkers::Observation;
 use crate::ground_truth::{self, Bitset, SentMessage};
-use crate::implementation::{ChainPosition, Transport};
+use crate::implementation::{ChainPosition, Transport, UNSUPPORTED};
+
+/// The rejection reason of an `encrypt` whose key has used up its 32-bit counter (as `senderkeys` names it): the
+/// engine rotates and tries once more.
+pub(super) const ITERATION_EXHAUSTED: &str = "iteration-exhausted";
 use crate::report::DistributionCause;
 use crate::time::{HOUR_US, Micros};
 use rand::RngExt;
@@ -50,7 +54,15 @@ impl Sim<'_> {
         let plaintext = ground_truth::plaintext(id, member, self.config.plaintext_bytes);
         let m = &mut self.members[member];
         let (imp, keys) = (&mut m.imp, &mut m.keys);
-        let envelope = match guarded(|| imp.encrypt(keys, &plaintext)) {
+        let mut encrypted = guarded(|| imp.encrypt(keys, &plaintext));
+        if matches!(&encrypted, Ok(Err(r)) if r.reason == ITERATION_EXHAUSTED) {
+            // The key's counter is used up: the application makes a new key, as it would for any rotation.
+            self.create_and_distribute(member);
+            let m = &mut self.members[member];
+            let (imp, keys) = (&mut m.imp, &mut m.keys);
+            encrypted = guarded(|| imp.encrypt(keys, &plaintext));
+        }
+        let envelope = match encrypted {
             Ok(Ok(envelope)) => envelope,
             Ok(Err(rejection)) => return self.operation_failed(member, "encrypt", &rejection.reason),
             Err(panic) => return self.panicked(member, "encrypt", &panic),
@@ -83,9 +95,12 @@ impl Sim<'_> {
             if self.knows(sender, to) {
                 expected.insert(to);
             }
-            let copies = self.network.envelope(leaves, to, !self.quiet);
+            let mut copies = self.network.envelope(leaves, to, !self.quiet);
             if copies.is_empty() {
                 self.record.counts.lost_by_network += 1;
+            }
+            if let Some(tampered) = self.intercept(sender, to, &envelope) {
+                copies = self.deliver_tampered(id, sender, to, tampered, copies, leaves);
             }
             if copies.len() > 1 {
                 duplicated.insert(to);
@@ -94,6 +109,7 @@ impl Sim<'_> {
                 self.schedule(arrival, Event::Deliver { message: id, to });
             }
         }
+        self.interceptions_spent(sender);
         let digest = crate::trace::short_digest(&envelope);
         let at = position
             .as_ref()
@@ -131,9 +147,20 @@ impl Sim<'_> {
 
     /// `member` creates a fresh sender key (first key or rotation) and sends it to every other current member.
     pub(super) fn create_and_distribute(&mut self, member: usize) {
+        let start = self.config.start_iteration;
         let m = &mut self.members[member];
         let (imp, keys) = (&mut m.imp, &mut m.keys);
-        let bytes = match guarded(|| imp.create_sender_key(keys)) {
+        let mut created = guarded(|| imp.create_sender_key_at(keys, start));
+        if start != 0 && matches!(&created, Ok(Err(r)) if r.reason == UNSUPPORTED) {
+            self.without_effect(format!(
+                "start_iteration {start}: the implementation starts every chain at 0 (create_sender_key_at is \
+                 unsupported)"
+            ));
+            let m = &mut self.members[member];
+            let (imp, keys) = (&mut m.imp, &mut m.keys);
+            created = guarded(|| imp.create_sender_key(keys));
+        }
+        let bytes = match created {
             Ok(Ok(bytes)) => bytes,
             Ok(Err(rejection)) => {
                 return self.operation_failed(member, "create-sender-key", &rejection.reason);
@@ -177,6 +204,19 @@ impl Sim<'_> {
         inner: Rc<[u8]>,
         cause: DistributionCause,
     ) {
+        self.send_distribution_as(from, to, inner, cause, false);
+    }
+
+    /// [`Sim::send_distribution`], saying whether the adversary crafted it (then a rejection must leave the
+    /// receiver's state unchanged).
+    pub(super) fn send_distribution_as(
+        &mut self,
+        from: usize,
+        to: usize,
+        inner: Rc<[u8]>,
+        cause: DistributionCause,
+        crafted: bool,
+    ) {
         let (wire, bytes) = if self.factory.transport() == Transport::ServerPlaintext {
             let bytes = inner.len();
             (Wire::Plain(inner), bytes)
@@ -194,7 +234,15 @@ impl Sim<'_> {
         cost.messages += 1;
         cost.bytes += bytes;
         let arrival = self.network.reliable(self.departure(from));
-        self.schedule(arrival, Event::Distribution { from, to, wire });
+        self.schedule(
+            arrival,
+            Event::Distribution {
+                from,
+                to,
+                wire,
+                crafted,
+            },
+        );
     }
 
     /// `inner` with `from`'s identity signature, signed once per distribution (the last one is kept, since a

@@ -864,12 +864,24 @@ impl Implementation for Instance {
         rng: &mut dyn CryptoRng,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Rejection> {
+        self.forge_ahead_as(sender, signing_key, 1, rng, plaintext)
+    }
+
+    fn forge_ahead_as(
+        &self,
+        sender: &MemberId,
+        signing_key: Option<&[u8]>,
+        ahead: u32,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
         let answer: Forged = self.call(Op::ForgeAs {
             instance: self.handle,
             sender: sender.to_string(),
             signing_key: signing_key.map(b64),
             plaintext: b64(plaintext),
             random: random(rng),
+            ahead,
         })?;
         self.bytes("forge_as", "envelope", &answer.envelope)
     }

@@ -167,6 +167,10 @@ pub enum Op {
         plaintext: String,
         /// Base64 of [`RANDOM_BYTES`] random bytes.
         random: String,
+        /// How many iterations past the next one, plus one (`Implementation::forge_ahead_as`); absent means 1. An
+        /// adapter that cannot step the chain forward refuses any other value as `unsupported`.
+        #[serde(default = "one", skip_serializing_if = "is_one")]
+        ahead: u32,
     },
 }
 
@@ -350,6 +354,17 @@ pub struct SigningKey {
 pub struct Forged {
     /// Base64 of the forged envelope.
     pub envelope: String,
+}
+
+/// The default of `forge_as`'s `ahead`.
+fn one() -> u32 {
+    1
+}
+
+/// Whether `forge_as`'s `ahead` is the default (and so left out of the request).
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_one(ahead: &u32) -> bool {
+    *ahead == 1
 }
 
 #[cfg(test)]

@@ -297,7 +297,11 @@ impl Server<'_> {
                 signing_key,
                 plaintext,
                 random,
-            } => self.forge_as(instance, &sender, signing_key.as_deref(), &plaintext, &random),
+                ahead,
+            } => {
+                let forgery = (sender.as_str(), signing_key.as_deref(), ahead);
+                self.forge_as(instance, forgery, &plaintext, &random)
+            }
         }
     }
 
@@ -437,12 +441,12 @@ impl Server<'_> {
         }))
     }
 
-    /// `forge-as`: the adversary's envelope in `sender`'s name, with a stolen signing key if one is given.
+    /// `forge-as`: the adversary's envelope in `sender`'s name, `ahead` past the next iteration less one, with a
+    /// stolen signing key if one is given.
     fn forge_as(
         &mut self,
         instance: u64,
-        sender: &str,
-        signing_key: Option<&str>,
+        (sender, signing_key, ahead): (&str, Option<&str>, u32),
         plaintext: &str,
         random: &str,
     ) -> Result<Outcome, String> {
@@ -451,10 +455,13 @@ impl Server<'_> {
         let plaintext = unb64("plaintext", plaintext)?;
         let mut rng = rng(random)?;
         Ok(
-            match self
-                .instance(instance)?
-                .forge_as(&sender, signing_key.as_deref(), &mut rng, &plaintext)
-            {
+            match self.instance(instance)?.forge_ahead_as(
+                &sender,
+                signing_key.as_deref(),
+                ahead,
+                &mut rng,
+                &plaintext,
+            ) {
                 Ok(envelope) => ok(Forged {
                     envelope: b64(&envelope),
                 }),

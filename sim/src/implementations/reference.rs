@@ -39,6 +39,14 @@ impl Implementation for Instance {
         Ok(self.0.create_sender_key(rng)?)
     }
 
+    fn create_sender_key_at(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        iteration: u32,
+    ) -> Result<Vec<u8>, Rejection> {
+        Ok(testing::create_sender_key_at(&mut self.0, rng, iteration)?)
+    }
+
     fn distribution(&self) -> Result<Vec<u8>, Rejection> {
         Ok(self.0.distribution()?)
     }
@@ -126,6 +134,17 @@ impl Implementation for Instance {
         rng: &mut dyn CryptoRng,
         plaintext: &[u8],
     ) -> Result<Vec<u8>, Rejection> {
+        self.forge_ahead_as(sender, signing_key, 1, rng, plaintext)
+    }
+
+    fn forge_ahead_as(
+        &self,
+        sender: &MemberId,
+        signing_key: Option<&[u8]>,
+        ahead: u32,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+    ) -> Result<Vec<u8>, Rejection> {
         let stolen = match signing_key {
             Some(bytes) => Some(SigningKeyPair::from_secret_bytes(bytes.try_into().map_err(
                 |_| Rejection {
@@ -135,10 +154,11 @@ impl Implementation for Instance {
             )?)),
             None => None,
         };
-        Ok(testing::forge_as(
+        Ok(testing::forge_ahead_as(
             &self.0,
             sender,
             stolen.as_ref(),
+            ahead,
             rng,
             plaintext,
         )?)

@@ -12,12 +12,16 @@ use super::implementation::parse_suite;
 use super::{Expectations, ImplementationSpec, PolicySource, Scenario, ScenarioError};
 use crate::attacks::AttackKind;
 use crate::checkers::{INVARIANTS, Invariant};
-use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
+use crate::config::{
+    Action, AttackOptions, Attacker, CompromiseScope, GenuineCopy, ScheduledAction, ServerBehaviour,
+    SimConfig,
+};
 use crate::ground_truth::PLAINTEXT_HEADER_BYTES;
 use crate::limits::{
-    DURATION_MAX, ECHO_CHARS_MAX, EVENTS_MAX, LATENCY_MAX, MEMBERS_MAX, MESSAGES_PER_MEMBER_PER_HOUR_MAX,
-    SEND_COUNT_MAX,
+    DURATION_MAX, ECHO_CHARS_MAX, EVENTS_MAX, FORGE_REPEAT_MAX, LATENCY_MAX, MEMBERS_MAX,
+    MESSAGES_PER_MEMBER_PER_HOUR_MAX, SEND_COUNT_MAX,
 };
+use crate::mutations::{DistributionMutation, Family, Mutation};
 use crate::network::PPM;
 use crate::policy::Policy;
 use crate::suggest::nearest as suggest;
@@ -32,12 +36,13 @@ const PROBABILITY_EXPECTED: &str = "a probability between 0 and 1";
 /// What a member number must look like, as error messages say it.
 const MEMBER_EXPECTED: &str = "a member number (a whole number from 0)";
 
-const TOP_KEYS: [&str; 14] = [
+const TOP_KEYS: [&str; 15] = [
     "name",
     "description",
     "seed",
     "duration",
     "quiet",
+    "start_iteration",
     "implementation",
     "suite",
     "policy",
@@ -51,10 +56,11 @@ const TOP_KEYS: [&str; 14] = [
 const GROUP_KEYS: [&str; 1] = ["members"];
 const WORKLOAD_KEYS: [&str; 2] = ["messages_per_member_per_hour", "plaintext_bytes"];
 const NETWORK_KEYS: [&str; 4] = ["latency", "drop", "duplicate", "reorder"];
-const SERVER_KEYS: [&str; 1] = ["behaviour"];
+const SERVER_KEYS: [&str; 3] = ["behaviour", "tamper", "mutations"];
 const EXPECT_KEYS: [&str; 2] = ["hold", "violated"];
-const EVENT_KEYS: [&str; 11] = [
+const EVENT_KEYS: [&str; 16] = [
     "at", "action", "count", "member", "members", "until", "scope", "insider", "kind", "by", "target",
+    "mutation", "to", "genuine", "ahead", "repeat",
 ];
 
 /// The actions, with the keys each takes besides `at` and `action`.
@@ -68,12 +74,17 @@ const ACTIONS: [(&str, &[&str]); 10] = [
     ("send", &["member", "count"]),
     ("rotate", &["member"]),
     ("compromise", &["member", "scope", "insider"]),
-    ("attack", &["kind", "by", "target"]),
+    (
+        "attack",
+        &[
+            "kind", "by", "target", "mutation", "to", "genuine", "ahead", "repeat",
+        ],
+    ),
 ];
 
-pub(super) const ATTACK_KINDS: [(&str, AttackKind); 9] = {
+pub(super) const ATTACK_KINDS: [(&str, AttackKind); AttackKind::ALL.len()] = {
     let all = AttackKind::ALL;
-    let mut named = [("", AttackKind::Forge); 9];
+    let mut named = [("", AttackKind::Forge); AttackKind::ALL.len()];
     let mut i = 0;
     while i < all.len() {
         named[i] = (all[i].name(), all[i]);
@@ -81,6 +92,12 @@ pub(super) const ATTACK_KINDS: [(&str, AttackKind); 9] = {
     }
     named
 };
+
+pub(super) const GENUINE_COPIES: [(&str, GenuineCopy); 3] = [
+    (GenuineCopy::Later.name(), GenuineCopy::Later),
+    (GenuineCopy::Earlier.name(), GenuineCopy::Earlier),
+    (GenuineCopy::Never.name(), GenuineCopy::Never),
+];
 
 pub(super) const SCOPES: [(&str, CompromiseScope); 2] = [
     ("full", CompromiseScope::Full),
@@ -135,6 +152,19 @@ pub(crate) fn unknown(what: &str, given: &str, candidates: &[&str]) -> String {
             "unknown {what} `{}`; expected {}",
             echo(given),
             one_of(candidates)
+        ),
+    }
+}
+
+/// An unknown mutation: the nearest name if one is near, else where the catalogue is listed (it is too long for
+/// one line).
+fn unknown_mutation(what: &str, given: &str, names: &[String]) -> String {
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    match suggest(given, &names) {
+        Some(near) => format!("unknown {what} `{}`; did you mean `{near}`?", echo(given)),
+        None => format!(
+            "unknown {what} `{}`; `sksim list` shows the catalogue",
+            echo(given)
         ),
     }
 }
@@ -508,6 +538,7 @@ impl Parser<'_> {
         if let Some(field) = top.field("quiet") {
             config.quiet = self.duration(&field, DURATION_MAX)?;
         }
+        self.start_iteration(&top, &mut config)?;
         let (implementation, suite) = self.implementation(&top)?;
         let mut policy_source = PolicySource::Default;
         if let Some(field) = top.field("policy") {
@@ -519,12 +550,7 @@ impl Parser<'_> {
         }
         self.workload(&top, &mut config)?;
         self.network(&top, &mut config)?;
-        if let Some(server) = top.subtable(self, "server", " in [server]")? {
-            server.check_keys(self, &SERVER_KEYS)?;
-            if let Some(field) = server.field("behaviour") {
-                config.server = self.choose(&field, "server behaviour", &BEHAVIOURS)?;
-            }
-        }
+        self.server(&top, &mut config)?;
         config.actions = self.events(&top, &config)?;
         let expect = self.expectations(&top)?;
         Ok(Scenario {
@@ -969,7 +995,183 @@ impl Parser<'_> {
                 ),
             ));
         }
-        Ok(Action::Attack { kind, by, target })
+        let options = self.attack_options(table, now, kind, by)?;
+        Ok(Action::Attack {
+            kind,
+            by,
+            target,
+            options,
+        })
+    }
+
+    /// An attack's options, each only where the attack takes it.
+    fn attack_options(
+        &self,
+        table: &Table<'_, '_>,
+        now: &Now,
+        kind: AttackKind,
+        by: Attacker,
+    ) -> Res<AttackOptions> {
+        use AttackKind::{BadDistribution, Forge, Tamper, TamperInFlight};
+        let only = |field: &Field<'_, '_>, kinds: &[AttackKind], what: &str| -> Res<()> {
+            if kinds.contains(&kind) {
+                return Ok(());
+            }
+            let names: Vec<&str> = kinds.iter().map(|k| k.name()).collect();
+            let (key, kinds, this) = (field.key, one_of(&names), kind.name());
+            let message = format!("`{key}` is for {kinds} attacks ({what}); `{this}` takes none");
+            Err(self.error(&field.key_span, message))
+        };
+        if kind == TamperInFlight && by != Attacker::Server {
+            let message = "`tamper-in-flight` is the server's: envelopes travel through it (an insider changes what it \
+                           sends itself: `bad-distribution`); write `by = \"server\"`";
+            let span = table.field("by").map_or(table.span.clone(), |f| f.span());
+            return Err(self.error(&span, message));
+        }
+        let mut options = AttackOptions::default();
+        if let Some(field) = table.field("mutation") {
+            only(
+                &field,
+                &[Tamper, TamperInFlight, BadDistribution],
+                "the change made",
+            )?;
+            self.mutation_option(&field, kind, &mut options)?;
+        }
+        if let Some(field) = table.field("to") {
+            only(
+                &field,
+                &[TamperInFlight, BadDistribution],
+                "the one receiver whose copy is changed",
+            )?;
+            options.to = Some(now.member(self, &field)?);
+        }
+        if let Some(field) = table.field("genuine") {
+            only(&field, &[TamperInFlight], "when the genuine copy arrives")?;
+            options.genuine = self.choose(&field, "genuine copy", &GENUINE_COPIES)?;
+        }
+        for key in ["ahead", "repeat"] {
+            if let Some(field) = table.field(key) {
+                only(&field, &[Forge], "forgeries at a distance")?;
+                self.forge_option(&field, &mut options)?;
+            }
+        }
+        Ok(options)
+    }
+
+    /// `mutation`: a name of the envelope catalogue, or of the distribution one for `bad-distribution`.
+    fn mutation_option(
+        &self,
+        field: &Field<'_, '_>,
+        kind: AttackKind,
+        options: &mut AttackOptions,
+    ) -> Res<()> {
+        let text = self.string(
+            field,
+            "a mutation name like \"split-into-nonce-1\" (`sksim list` shows them)",
+        )?;
+        if kind == AttackKind::BadDistribution {
+            let names: Vec<String> = DistributionMutation::catalogue()
+                .iter()
+                .map(|m| m.name())
+                .collect();
+            let unknown = || {
+                self.error(
+                    &field.span(),
+                    unknown_mutation("distribution mutation", text, &names),
+                )
+            };
+            options.distribution_mutation = Some(DistributionMutation::named(text).ok_or_else(unknown)?);
+        } else {
+            let names: Vec<String> = Mutation::catalogue().iter().map(|m| m.name()).collect();
+            let unknown = || self.error(&field.span(), unknown_mutation("mutation", text, &names));
+            options.mutation = Some(Mutation::named(text).ok_or_else(unknown)?);
+        }
+        Ok(())
+    }
+
+    /// `ahead` or `repeat` of a forgery (an insider's reach, `ahead` × `repeat`, is checked with the script).
+    fn forge_option(&self, field: &Field<'_, '_>, options: &mut AttackOptions) -> Res<()> {
+        let key = field.key;
+        let (max, expected) = if key == "ahead" {
+            (u64::from(u32::MAX), "a distance from 1 to 4294967295 iterations")
+        } else {
+            (
+                u64::from(FORGE_REPEAT_MAX),
+                "a count from 1 to 1000 (the limit FORGE_REPEAT_MAX)",
+            )
+        };
+        let value = u32::try_from(self.whole(field, 1, max, expected)?).unwrap_or(u32::MAX);
+        if key == "ahead" {
+            options.ahead = Some(value);
+        } else {
+            options.repeat = Some(value);
+        }
+        Ok(())
+    }
+
+    /// `start_iteration`.
+    fn start_iteration(&self, top: &Table<'_, '_>, config: &mut SimConfig) -> Res<()> {
+        if let Some(field) = top.field("start_iteration") {
+            let expected = "an iteration from 0 to 4294967295 (2^32 - 1)";
+            let start = self.whole(&field, 0, u64::from(u32::MAX), expected)?;
+            config.start_iteration = u32::try_from(start).unwrap_or(u32::MAX);
+        }
+        Ok(())
+    }
+
+    /// `[server]`.
+    fn server(&self, top: &Table<'_, '_>, config: &mut SimConfig) -> Res<()> {
+        if let Some(server) = top.subtable(self, "server", " in [server]")? {
+            server.check_keys(self, &SERVER_KEYS)?;
+            if let Some(field) = server.field("behaviour") {
+                config.server = self.choose(&field, "server behaviour", &BEHAVIOURS)?;
+            }
+            self.tampering(&server, config)?;
+        }
+        Ok(())
+    }
+
+    /// `[server] tamper` and `mutations`: the malicious server's tampering in flight, drawn per copy.
+    fn tampering(&self, server: &Table<'_, '_>, config: &mut SimConfig) -> Res<()> {
+        if let Some(field) = server.field("tamper") {
+            config.tampering.ppm = self.probability(&field)?;
+            if config.tampering.ppm > 0 && config.server != ServerBehaviour::Malicious {
+                return Err(self.error(
+                    &field.key_span,
+                    "`tamper` is what a malicious server does: write `behaviour = \"malicious\"` in [server]",
+                ));
+            }
+        }
+        let Some(field) = server.field("mutations") else {
+            return Ok(());
+        };
+        if config.tampering.ppm == 0 {
+            return Err(self.error(
+                &field.key_span,
+                "`mutations` chooses what `tamper` changes: give `tamper` a probability above 0 too",
+            ));
+        }
+        let expected = "a list of mutation families like [\"split\", \"iteration\"]";
+        let DeValue::Array(array) = field.get() else {
+            return Err(self.wrong_type(&field, expected));
+        };
+        let names: Vec<&str> = Family::ALL.iter().map(|f| f.name()).collect();
+        for value in array.iter() {
+            let element = Field {
+                key: "mutations",
+                key_span: field.key_span.clone(),
+                value,
+            };
+            let text = self.string(&element, "a mutation family name")?;
+            let Some(family) = Family::ALL.into_iter().find(|f| f.name() == text) else {
+                return Err(self.error(&element.span(), unknown("mutation family", text, &names)));
+            };
+            if config.tampering.families.contains(&family) {
+                return Err(self.error(&element.span(), format!("`mutations` names `{text}` twice")));
+            }
+            config.tampering.families.push(family);
+        }
+        Ok(())
     }
 
     /// `[expect]`.

@@ -5,7 +5,7 @@ use super::parse::{ATTACK_KINDS, BEHAVIOURS, SCOPES};
 use super::{ImplementationSpec, PolicySource, Scenario};
 use crate::attacks::AttackKind;
 use crate::checkers::Invariant;
-use crate::config::{Action, Attacker, ScheduledAction};
+use crate::config::{Action, AttackOptions, Attacker, GenuineCopy, ScheduledAction};
 use crate::limits::ARRAY_LINE_CHARS_MAX;
 use crate::network::PPM;
 use crate::policy::Policy;
@@ -39,6 +39,9 @@ impl Scenario {
         key_value(&mut out, "seed", &config.seed.to_string());
         key_value(&mut out, "duration", &toml_duration(config.duration));
         key_value(&mut out, "quiet", &toml_duration(config.quiet));
+        if config.start_iteration != 0 {
+            key_value(&mut out, "start_iteration", &config.start_iteration.to_string());
+        }
         let suite = match (&self.implementation, self.suite) {
             (ImplementationSpec::Reference(given), Some(suite)) if *given != suite => None,
             (_, suite) => suite,
@@ -66,31 +69,7 @@ impl Scenario {
         );
         key_value(&mut out, "plaintext_bytes", &config.plaintext_bytes.to_string());
 
-        let network = &config.network;
-        out.push_str("\n[network]\n");
-        key_value(
-            &mut out,
-            "latency",
-            &format!(
-                "[{}, {}]",
-                toml_duration(network.latency_min),
-                toml_duration(network.latency_max)
-            ),
-        );
-        key_value(&mut out, "drop", &format_probability(network.drop_ppm));
-        key_value(&mut out, "duplicate", &format_probability(network.duplicate_ppm));
-        key_value(
-            &mut out,
-            "reorder",
-            if network.reorder { "true" } else { "false" },
-        );
-
-        out.push_str("\n[server]\n");
-        let behaviour = BEHAVIOURS
-            .iter()
-            .find(|(_, behaviour)| *behaviour == config.server)
-            .map_or("honest", |(name, _)| name);
-        key_value(&mut out, "behaviour", &toml_string(behaviour));
+        write_network_and_server(&mut out, config);
 
         let mut actions: Vec<&ScheduledAction> = config.actions.iter().collect();
         actions.sort_by_key(|scheduled| scheduled.at);
@@ -166,22 +145,92 @@ fn write_action(out: &mut String, action: &Action) {
                 key_value(out, "insider", &insider.to_string());
             }
         }
-        Action::Attack { kind, by, target } => {
-            key_value(out, "action", &name("attack"));
-            let kind_name = ATTACK_KINDS
-                .iter()
-                .find(|(_, k)| k == kind)
-                .map_or("forge", |(name, _)| name);
-            key_value(out, "kind", &name(kind_name));
-            match by {
-                Attacker::Server => key_value(out, "by", &name("server")),
-                Attacker::Member(member) => key_value(out, "by", &member.to_string()),
-            }
-            // `target` is optional only for `add-member`, where it defaults to 0.
-            if *kind != AttackKind::AddMember || *target != 0 {
-                key_value(out, "target", &target.to_string());
-            }
-        }
+        Action::Attack {
+            kind,
+            by,
+            target,
+            options,
+        } => write_attack(out, *kind, *by, *target, options),
+    }
+}
+
+/// `[network]` and `[server]`.
+fn write_network_and_server(out: &mut String, config: &crate::config::SimConfig) {
+    let network = &config.network;
+    out.push_str("\n[network]\n");
+    key_value(
+        out,
+        "latency",
+        &format!(
+            "[{}, {}]",
+            toml_duration(network.latency_min),
+            toml_duration(network.latency_max)
+        ),
+    );
+    key_value(out, "drop", &format_probability(network.drop_ppm));
+    key_value(out, "duplicate", &format_probability(network.duplicate_ppm));
+    key_value(out, "reorder", if network.reorder { "true" } else { "false" });
+
+    out.push_str("\n[server]\n");
+    let behaviour = BEHAVIOURS
+        .iter()
+        .find(|(_, behaviour)| *behaviour == config.server)
+        .map_or("honest", |(name, _)| name);
+    key_value(out, "behaviour", &toml_string(behaviour));
+    if config.tampering.ppm != 0 {
+        key_value(out, "tamper", &format_probability(config.tampering.ppm));
+    }
+    if !config.tampering.families.is_empty() {
+        let families: Vec<String> = config
+            .tampering
+            .families
+            .iter()
+            .map(|f| toml_string(f.name()))
+            .collect();
+        key_value(out, "mutations", &format!("[{}]", families.join(", ")));
+    }
+}
+
+/// An `attack` event's keys.
+fn write_attack(out: &mut String, kind: AttackKind, by: Attacker, target: usize, options: &AttackOptions) {
+    let name = |name: &str| toml_string(name);
+    key_value(out, "action", &name("attack"));
+    let kind_name = ATTACK_KINDS
+        .iter()
+        .find(|(_, k)| *k == kind)
+        .map_or("forge", |(name, _)| name);
+    key_value(out, "kind", &name(kind_name));
+    match by {
+        Attacker::Server => key_value(out, "by", &name("server")),
+        Attacker::Member(member) => key_value(out, "by", &member.to_string()),
+    }
+    // `target` is optional only for `add-member`, where it defaults to 0.
+    if kind != AttackKind::AddMember || target != 0 {
+        key_value(out, "target", &target.to_string());
+    }
+    write_attack_options(out, options);
+}
+
+/// The options an attack was given, each only if it is not the default.
+fn write_attack_options(out: &mut String, options: &AttackOptions) {
+    let name = |name: &str| toml_string(name);
+    if let Some(mutation) = options.mutation {
+        key_value(out, "mutation", &name(&mutation.name()));
+    }
+    if let Some(mutation) = options.distribution_mutation {
+        key_value(out, "mutation", &name(&mutation.name()));
+    }
+    if let Some(to) = options.to {
+        key_value(out, "to", &to.to_string());
+    }
+    if options.genuine != GenuineCopy::default() {
+        key_value(out, "genuine", &name(options.genuine.name()));
+    }
+    if let Some(ahead) = options.ahead {
+        key_value(out, "ahead", &ahead.to_string());
+    }
+    if let Some(repeat) = options.repeat {
+        key_value(out, "repeat", &repeat.to_string());
     }
 }
 
@@ -539,6 +588,51 @@ violated = ["server-blindness"]
     }
 
     /// Turns raw draws into events of every kind whose member numbers exist at their time.
+    /// A generated attack event among `exists` members.
+    fn generated_attack(exists: usize, a: u64, b: u64, c: u64, flag: bool) -> Action {
+        let pick = |n: u64| usize::try_from(n % exists as u64).unwrap_or(0);
+        let (_, kind) = ATTACK_KINDS[usize::try_from(c % 11).unwrap_or(0)];
+        let by = match kind {
+            AttackKind::AddMember | AttackKind::TamperInFlight => Attacker::Server,
+            AttackKind::ForwardFakeKey => Attacker::Member(pick(b)),
+            _ if flag => Attacker::Server,
+            _ => Attacker::Member(pick(b)),
+        };
+        let target = pick(a);
+        let options = drawn_options(kind, by, usize::try_from(c).unwrap_or(0), pick(b));
+        Action::Attack {
+            kind,
+            by,
+            target,
+            options,
+        }
+    }
+
+    /// Options for a generated attack, from one number (`to` is the member `to` names).
+    fn drawn_options(kind: AttackKind, by: Attacker, c: usize, to: usize) -> AttackOptions {
+        let mut options = AttackOptions::default();
+        match kind {
+            AttackKind::Tamper | AttackKind::TamperInFlight => {
+                let catalogue = crate::mutations::Mutation::catalogue();
+                options.mutation = Some(catalogue[c % catalogue.len()]);
+                if kind == AttackKind::TamperInFlight {
+                    options.genuine = GenuineCopy::ALL[c % 3];
+                    options.to = c.is_multiple_of(2).then_some(to);
+                }
+            }
+            AttackKind::BadDistribution => {
+                let catalogue = crate::mutations::DistributionMutation::catalogue();
+                options.distribution_mutation = Some(catalogue[c % catalogue.len()]);
+            }
+            AttackKind::Forge if by == Attacker::Server => {
+                options.ahead = Some(u32::try_from(c).unwrap_or(1).max(1));
+                options.repeat = Some(u32::try_from(c % 7).unwrap_or(0) + 1);
+            }
+            _ => {}
+        }
+        options
+    }
+
     fn events(initial: usize, duration: Micros, raw: Vec<RawEvent>) -> Vec<ScheduledAction> {
         let mut timed: Vec<(Micros, u8, u64, u64, u64, bool)> = raw
             .into_iter()
@@ -595,18 +689,17 @@ violated = ["server-blindness"]
                     }
                 }
                 _ => {
-                    let (_, kind) = ATTACK_KINDS[usize::try_from(c % 9).unwrap_or(0)];
-                    let by = match kind {
-                        AttackKind::AddMember => Attacker::Server,
-                        AttackKind::ForwardFakeKey => Attacker::Member(pick(b)),
-                        _ if flag => Attacker::Server,
-                        _ => Attacker::Member(pick(b)),
-                    };
-                    let target = pick(a);
-                    if kind == AttackKind::AddMember {
+                    let action = generated_attack(exists, a, b, c, flag);
+                    if matches!(
+                        action,
+                        Action::Attack {
+                            kind: AttackKind::AddMember,
+                            ..
+                        }
+                    ) {
                         exists += 1;
                     }
-                    Action::Attack { kind, by, target }
+                    action
                 }
             };
             actions.push(ScheduledAction { at, action });
@@ -633,6 +726,9 @@ violated = ["server-blindness"]
             server in proptest::sample::select(BEHAVIOURS.map(|(_, b)| b).to_vec()),
             raw in raw_events(),
             expect in expectations(),
+            start_iteration in prop_oneof![Just(0), any::<u32>()],
+            tamper_ppm in 1..=PPM,
+            families in proptest::sample::subsequence(crate::mutations::Family::ALL.to_vec(), 0..3),
         ) -> Scenario {
             let mut config = SimConfig::new(seed, members);
             config.duration = duration;
@@ -648,6 +744,10 @@ violated = ["server-blindness"]
             };
             config.policy = policy;
             config.server = server;
+            config.start_iteration = start_iteration;
+            if server == crate::config::ServerBehaviour::Malicious {
+                config.tampering = crate::config::Tampering { ppm: tamper_ppm, families };
+            }
             config.actions = crate::config::possible_only(members, server, events(members, duration, raw));
             Scenario {
                 name: format!("{name}n"),

@@ -5,17 +5,22 @@ use rand_chacha::ChaCha20Rng;
 
 use super::{expect_nothing_yet, reproduction};
 use crate::attacks::AttackKind;
-use crate::config::{Action, Attacker, CompromiseScope, ScheduledAction, ServerBehaviour, SimConfig};
-use crate::limits::{
-    CHURN_DISTRIBUTIONS_MAX, DELIVERIES_MAX, DURATION_MAX, MEMBERS_LARGE_MAX, MEMBERS_TYPICAL_MAX, RATE_MAX,
+use crate::config::{
+    Action, AttackOptions, Attacker, CompromiseScope, GenuineCopy, ScheduledAction, ServerBehaviour,
+    SimConfig,
 };
+use crate::limits::{
+    CHURN_DISTRIBUTIONS_MAX, DELIVERIES_MAX, DURATION_MAX, KEYED_FORGERY_REACH_MAX, MEMBERS_LARGE_MAX,
+    MEMBERS_TYPICAL_MAX, RATE_MAX,
+};
+use crate::mutations::{DistributionMutation, Family, Mutation};
 use crate::network::NetworkConfig;
 use crate::policy::Policy;
 use crate::scenario::{Expectations, ImplementationSpec, Scenario};
 use crate::time::{HOUR_US, Micros, format_duration};
 
 /// The attack kinds, in the order [`draw`] picks from.
-const ATTACK_KINDS: [AttackKind; 9] = AttackKind::ALL;
+const ATTACK_KINDS: [AttackKind; AttackKind::ALL.len()] = AttackKind::ALL;
 
 /// A seeded source of draws, integer arithmetic only (the same on every machine).
 struct Dice(ChaCha20Rng);
@@ -85,6 +90,8 @@ struct Features {
     rotations: bool,
     compromises: bool,
     attacks: bool,
+    tampering: bool,
+    high_start: bool,
 }
 
 impl Features {
@@ -111,6 +118,8 @@ impl Features {
             rotations: dice.coin(),
             compromises: dice.coin(),
             attacks: dice.coin(),
+            tampering: dice.one_in(3),
+            high_start: dice.one_in(8),
         }
     }
 }
@@ -146,7 +155,133 @@ enum Template {
     Attack {
         kind: AttackKind,
         by_server: bool,
+        options: AttackOptions,
     },
+}
+
+/// One attack, drawn: its kind, whether the server runs it, and its options.
+fn attack_template(dice: &mut Dice) -> Template {
+    let kind = ATTACK_KINDS[dice.index(ATTACK_KINDS.len())];
+    let by_server = match kind {
+        AttackKind::AddMember | AttackKind::TamperInFlight => true,
+        AttackKind::ForwardFakeKey => false,
+        _ => dice.coin(),
+    };
+    let options = draw_attack_options(dice, kind, by_server);
+    Template::Attack {
+        kind,
+        by_server,
+        options,
+    }
+}
+
+/// The malicious server's tampering in flight and a high starting iteration, when the seed turns them on.
+fn draw_tampering_and_start(dice: &mut Dice, f: &Features, config: &mut SimConfig) {
+    if f.tampering {
+        config.server = ServerBehaviour::Malicious;
+        config.tampering.ppm = DRAWN_TAMPER_PPM[dice.index(DRAWN_TAMPER_PPM.len())];
+        if dice.coin() {
+            config.tampering.families = vec![Family::ALL[dice.index(Family::ALL.len())]];
+        }
+    }
+    if f.high_start {
+        config.start_iteration = u32::MAX - u32::try_from(dice.uniform(0, DRAWN_HIGH_START_MAX)).unwrap_or(0);
+    }
+}
+
+/// A drawn attack's event, its attacker and target picked among the members `present` (an `add-member` adds one).
+fn attack_action(
+    dice: &mut Dice,
+    present: &mut Vec<bool>,
+    kind: AttackKind,
+    by_server: bool,
+    options: AttackOptions,
+) -> Option<Action> {
+    if kind == AttackKind::AddMember {
+        present.push(true);
+        return Some(Action::Attack {
+            kind,
+            by: Attacker::Server,
+            target: 0,
+            options: AttackOptions::default(),
+        });
+    }
+    if by_server {
+        return pick(dice, present, None).map(|target| Action::Attack {
+            kind,
+            by: Attacker::Server,
+            target,
+            options,
+        });
+    }
+    // An insider's bad distribution is its own key; the target lends its key id. An insider forging at a distance
+    // forges as itself half the time: it jumps its own chain.
+    let insider = pick(dice, present, None)?;
+    if kind == AttackKind::Forge && options.ahead.is_some() && dice.coin() {
+        return Some(Action::Attack {
+            kind,
+            by: Attacker::Member(insider),
+            target: insider,
+            options,
+        });
+    }
+    pick(dice, present, Some(insider)).map(|target| Action::Attack {
+        kind,
+        by: Attacker::Member(insider),
+        target,
+        options,
+    })
+}
+
+/// Distances the server's drawn forgeries claim: the next iteration, inside the skipped-key window, at the edges
+/// of the cache and jump bounds, past them, and at the signed 32-bit edge.
+const DRAWN_AHEAD: [u32; 10] = [1, 2, 1_500, 1_999, 2_000, 2_001, 24_999, 25_000, 25_001, 1 << 31];
+
+/// Tampering rates of a drawn malicious server, in parts per million.
+const DRAWN_TAMPER_PPM: [u32; 3] = [5_000, 20_000, 100_000];
+
+/// How far below 2^32 a drawn high starting iteration is, at most.
+const DRAWN_HIGH_START_MAX: u64 = 40;
+
+/// An attack's options, drawn (swarm testing again: each is drawn only for the attacks that take it).
+fn draw_attack_options(dice: &mut Dice, kind: AttackKind, by_server: bool) -> AttackOptions {
+    let mut options = AttackOptions::default();
+    match kind {
+        AttackKind::Tamper if dice.coin() => {
+            let catalogue = Mutation::catalogue();
+            options.mutation = Some(catalogue[dice.index(catalogue.len())]);
+        }
+        AttackKind::TamperInFlight => {
+            if dice.one_in(3) {
+                let catalogue = Mutation::catalogue();
+                options.mutation = Some(catalogue[dice.index(catalogue.len())]);
+            }
+            options.genuine = GenuineCopy::ALL[dice.index(GenuineCopy::ALL.len())];
+        }
+        AttackKind::BadDistribution if dice.coin() => {
+            let catalogue = DistributionMutation::catalogue();
+            options.distribution_mutation = Some(catalogue[dice.index(catalogue.len())]);
+        }
+        AttackKind::Forge if dice.coin() => {
+            // An insider's forgeries are written along the chain: its reach is bounded, and 2^31 is the server's.
+            let choices = if by_server {
+                DRAWN_AHEAD.len()
+            } else {
+                DRAWN_AHEAD.len() - 1
+            };
+            let ahead = DRAWN_AHEAD[dice.index(choices)];
+            let repeat = u32::try_from(dice.log_uniform(1, 64)).unwrap_or(1);
+            let reach_max = if by_server {
+                u32::MAX
+            } else {
+                KEYED_FORGERY_REACH_MAX
+            };
+            options.ahead = Some(ahead);
+            options.repeat = Some(repeat.min(reach_max / ahead).max(1));
+        }
+        _ => {}
+    }
+    options
 }
 
 /// The scenario `seed` draws for `implementation` with active phases of at most `budget_us` (clamped to 1 µs to
@@ -261,18 +396,14 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
     }
     if f.attacks {
         for _ in 0..dice.uniform(1, 6) {
-            let kind = ATTACK_KINDS[dice.index(ATTACK_KINDS.len())];
-            let by_server = match kind {
-                AttackKind::AddMember => true,
-                AttackKind::ForwardFakeKey => false,
-                _ => dice.coin(),
-            };
-            templates.push((at(&mut dice), Template::Attack { kind, by_server }));
+            let attack = attack_template(&mut dice);
+            templates.push((at(&mut dice), attack));
         }
     }
     let actions = assign_members(&mut dice, config.members, &templates);
     // A server that attacks is malicious; what cannot happen where it was drawn (a member acting after it left,
     // `online` for a member who is not offline) is left out, as a scenario file could not say it.
+    draw_tampering_and_start(&mut dice, &f, &mut config);
     if crate::config::server_attacks(&actions) {
         config.server = ServerBehaviour::Malicious;
     }
@@ -424,34 +555,10 @@ fn assign_members(dice: &mut Dice, initial: usize, templates: &[(Micros, Templat
                 }
             }),
             Template::Attack {
-                kind: AttackKind::AddMember,
-                ..
-            } => {
-                present.push(true);
-                Some(Action::Attack {
-                    kind: AttackKind::AddMember,
-                    by: Attacker::Server,
-                    target: 0,
-                })
-            }
-            Template::Attack {
                 kind,
-                by_server: true,
-            } => pick(dice, &present, None).map(|target| Action::Attack {
-                kind,
-                by: Attacker::Server,
-                target,
-            }),
-            Template::Attack {
-                kind,
-                by_server: false,
-            } => pick(dice, &present, None).and_then(|insider| {
-                pick(dice, &present, Some(insider)).map(|target| Action::Attack {
-                    kind,
-                    by: Attacker::Member(insider),
-                    target,
-                })
-            }),
+                by_server,
+                options,
+            } => attack_action(dice, &mut present, kind, by_server, options),
         };
         if let Some(action) = action {
             actions.push(ScheduledAction { at, action });
