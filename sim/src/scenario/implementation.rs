@@ -196,8 +196,12 @@ impl fmt::Display for ImplementationSpec {
     }
 }
 
-/// Parses a zoo bug's name, suggesting the nearest for a misspelt one.
-pub(crate) fn parse_bug(text: &str) -> Result<Bug, String> {
+/// Parses a zoo bug's name (`zoo/<bug>`, `sksim zoo --bug`), suggesting the nearest for a misspelt one.
+///
+/// # Errors
+///
+/// A message naming the nearest bug, if one is near.
+pub fn parse_bug(text: &str) -> Result<Bug, String> {
     if let Some(bug) = Bug::named(text) {
         return Ok(bug);
     }
