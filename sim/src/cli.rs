@@ -1464,7 +1464,10 @@ fn list(out: &mut dyn Write) -> Result<u8, Failure> {
     let zoo: Vec<(&str, &str)> = zoo_owned.iter().map(|(n, d)| (n.as_str(), d.as_str())).collect();
     let sections: [(&str, &[(&str, &str)]); 6] = [
         ("implementations (--impl, `implementation`)", &implementations),
-        ("the zoo of planted bugs (--impl zoo/<bug>; `sksim zoo` hunts them)", &zoo),
+        (
+            "the zoo of planted bugs (--impl zoo/<bug>; `sksim zoo` hunts them)",
+            &zoo,
+        ),
         ("suites (`suite`, reference/<suite>)", &SUITES),
         ("policies (--policy, `policy`; combine with +)", &POLICIES),
         ("attacks (`kind` of an attack event)", &ATTACKS),

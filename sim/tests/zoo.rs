@@ -106,6 +106,10 @@ fn the_base_raises_no_false_alarm() {
 fn the_bugs_not_yet_found_are_still_missed() {
     for (bug, why) in NOT_YET_FOUND {
         let found = hunt(Some(bug), 0..200, DEFAULT_BUDGET_US, CHUNK, &|| {}).expect("the sweep runs");
-        assert_eq!(found.reproduction(), None, "{bug} is found now (it needed: {why}): move it to FOUND");
+        assert_eq!(
+            found.reproduction(),
+            None,
+            "{bug} is found now (it needed: {why}): move it to FOUND"
+        );
     }
 }

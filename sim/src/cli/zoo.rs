@@ -7,7 +7,10 @@ use std::path::Path;
 use tabled::settings::Style;
 use tabled::{Table, Tabled};
 
-use super::{EXIT_EXPECTATION, EXIT_OK, Failure, ZooArgs, io_failed, most_severe, not_met_status, on_threads, progress_bar};
+use super::{
+    EXIT_EXPECTATION, EXIT_OK, Failure, ZooArgs, io_failed, most_severe, not_met_status, on_threads,
+    progress_bar,
+};
 use crate::checkers::Invariant;
 use crate::implementations::zoo::Bug;
 use crate::implementations::zoo::hunt::{Hunt, hunt, implementation_name, median};
@@ -33,7 +36,10 @@ pub(super) fn zoo_command(args: &ZooArgs, out: &mut dyn Write, err: &mut dyn Wri
     }
     if let Some(dir) = &args.dir {
         std::fs::create_dir_all(dir).map_err(|e| {
-            Failure::BadInput(format!("--out {}: cannot create the directory: {e}; nothing was run", dir.display()))
+            Failure::BadInput(format!(
+                "--out {}: cannot create the directory: {e}; nothing was run",
+                dir.display()
+            ))
         })?;
     }
     let bugs: Vec<Bug> = if args.bugs.is_empty() {
@@ -53,7 +59,12 @@ pub(super) fn zoo_command(args: &ZooArgs, out: &mut dyn Write, err: &mut dyn Wri
 }
 
 /// Hunts one implementation with a progress bar on stderr, and says what it found.
-fn hunt_one(args: &ZooArgs, bug: Option<Bug>, budget_us: Micros, err: &mut dyn Write) -> Result<Hunt, Failure> {
+fn hunt_one(
+    args: &ZooArgs,
+    bug: Option<Bug>,
+    budget_us: Micros,
+    err: &mut dyn Write,
+) -> Result<Hunt, Failure> {
     let name = implementation_name(bug);
     let bar = progress_bar(args.seeds, &name);
     let tick = || bar.inc(1);
@@ -64,9 +75,16 @@ fn hunt_one(args: &ZooArgs, bug: Option<Bug>, budget_us: Micros, err: &mut dyn W
     bar.finish_and_clear();
     let found = found??;
     let said = match (found.seeds_to_detection(), bug) {
-        (Some(n), Some(_)) => format!("{name}: found after {n} seeds by {}", found.caught_by().join(", ")),
+        (Some(n), Some(_)) => format!(
+            "{name}: found after {n} seeds by {}",
+            found.caught_by().join(", ")
+        ),
         (None, Some(_)) => format!("{name}: MISSED in {} seeds", args.seeds),
-        (Some(n), None) => format!("{name}: FALSE ALARM at seed {} ({})", n - 1, found.caught_by().join(", ")),
+        (Some(n), None) => format!(
+            "{name}: FALSE ALARM at seed {} ({})",
+            n - 1,
+            found.caught_by().join(", ")
+        ),
         (None, None) => format!("{name}: no failure in {} seeds", args.seeds),
     };
     writeln!(err, "{said}").map_err(io_failed)?;
@@ -80,9 +98,18 @@ fn write_shrunk(dir: &Path, found: &Hunt, err: &mut dyn Write) -> Result<(), Fai
     };
     let scenario = result.scenario(run).map_err(Failure::Harness)?;
     let invariant = run.unexpected.first().cloned().unwrap_or_default();
-    writeln!(err, "{}: shrinking seed {} for `{invariant}`", found.implementation, run.seed).map_err(io_failed)?;
+    writeln!(
+        err,
+        "{}: shrinking seed {} for `{invariant}`",
+        found.implementation, run.seed
+    )
+    .map_err(io_failed)?;
     let shrunk = crate::shrink::shrink(&scenario, &invariant, &|_| {})?;
-    let name = format!("zoo-{}-seed-{}.toml", found.bug.map_or("base", Bug::name), run.seed);
+    let name = format!(
+        "zoo-{}-seed-{}.toml",
+        found.bug.map_or("base", Bug::name),
+        run.seed
+    );
     let path = dir.join(name);
     let text = format!(
         "# Found by `sksim zoo`: {} violates `{invariant}` (seed {}, shrunk in {} runs).\n# Reproduce: sksim run {}\n\n{}",
@@ -92,7 +119,8 @@ fn write_shrunk(dir: &Path, found: &Hunt, err: &mut dyn Write) -> Result<(), Fai
         path.display(),
         shrunk.scenario.to_toml()
     );
-    std::fs::write(&path, text).map_err(|e| Failure::BadInput(format!("could not write {}: {e}", path.display())))?;
+    std::fs::write(&path, text)
+        .map_err(|e| Failure::BadInput(format!("could not write {}: {e}", path.display())))?;
     writeln!(err, "wrote {}", path.display()).map_err(io_failed)
 }
 
@@ -101,7 +129,9 @@ fn report(hunts: &[Hunt], seeds: u64, out: &mut dyn Write) -> Result<u8, Failure
     let (bugs, base): (Vec<&Hunt>, Vec<&Hunt>) = hunts.iter().partition(|h| h.bug.is_some());
     let rows = bugs.iter().map(|h| Row {
         bug: h.implementation.clone(),
-        seeds: h.seeds_to_detection().map_or_else(|| format!("missed ({seeds})"), |n| n.to_string()),
+        seeds: h
+            .seeds_to_detection()
+            .map_or_else(|| format!("missed ({seeds})"), |n| n.to_string()),
         caught_by: h.caught_by().join(", "),
         expected: h.bug.map_or("", |b| b.caught_by().name()).to_owned(),
         reproduction: h.reproduction().unwrap_or_default(),
@@ -121,9 +151,14 @@ fn report(hunts: &[Hunt], seeds: u64, out: &mut dyn Write) -> Result<u8, Failure
     for h in base {
         let line = match (h.seeds_to_detection(), h.reproduction()) {
             (Some(n), Some(repro)) => {
-                let unexpected: Vec<Invariant> = h.caught_by().iter().filter_map(|n| Invariant::named(n)).collect();
+                let unexpected: Vec<Invariant> =
+                    h.caught_by().iter().filter_map(|n| Invariant::named(n)).collect();
                 statuses.push(not_met_status(&unexpected));
-                format!("zoo (the base): FALSE ALARM at seed {}: {}; reproduce: {repro}", n - 1, h.caught_by().join(", "))
+                format!(
+                    "zoo (the base): FALSE ALARM at seed {}: {}; reproduce: {repro}",
+                    n - 1,
+                    h.caught_by().join(", ")
+                )
             }
             _ => format!("zoo (the base): no failure in {seeds} seeds"),
         };

@@ -208,7 +208,10 @@ pub fn parse_bug(text: &str) -> Result<Bug, String> {
     let names = Bug::ALL.map(Bug::name);
     let expected = "`sksim list` shows the zoo's bugs";
     Err(match suggest(text, &names) {
-        Some(near) => format!("unknown zoo bug `{}`; did you mean `{near}`? ({expected})", echo(text)),
+        Some(near) => format!(
+            "unknown zoo bug `{}`; did you mean `{near}`? ({expected})",
+            echo(text)
+        ),
         None => format!("unknown zoo bug `{}`; {expected}", echo(text)),
     })
 }

@@ -41,11 +41,17 @@ pub enum Bug {
     KeepsInitialChain,
     /// `distribution()` re-shares the own key from its first iteration.
     NewcomerGetsInitialChain,
+    /// The key id is derived from the member's id, so every key of a member has the same id.
+    ConstantKeyId,
+    /// A distribution is installed at iteration 0, whatever iteration it names.
+    DistributionIterationIgnored,
+    /// The signature is checked against the sender's newest key, not the key the envelope names.
+    VerifiesWithNewestKey,
 }
 
 impl Bug {
     /// Every bug, in the order `sksim zoo` hunts them.
-    pub const ALL: [Bug; 16] = [
+    pub const ALL: [Bug; 19] = [
         Bug::ChainKeyLengthPanic,
         Bug::NonceLengthPanic,
         Bug::UnsignedSplitPanic,
@@ -62,6 +68,9 @@ impl Bug {
         Bug::DuplicateCheckCurrentOnly,
         Bug::KeepsInitialChain,
         Bug::NewcomerGetsInitialChain,
+        Bug::ConstantKeyId,
+        Bug::DistributionIterationIgnored,
+        Bug::VerifiesWithNewestKey,
     ];
 
     /// The kebab-case name (`--impl zoo/<name>`, `sksim zoo --bug <name>`).
@@ -165,6 +174,21 @@ impl Bug {
                 "newcomer-gets-initial-chain",
                 "distribution() for a newcomer re-shares the own key from its first iteration",
                 Invariant::JoinSecrecy,
+            ),
+            Bug::ConstantKeyId => (
+                "constant-key-id",
+                "the key id is derived from the member's id, so a rotation reuses it and receivers refuse the new key",
+                Invariant::Delivery,
+            ),
+            Bug::DistributionIterationIgnored => (
+                "distribution-iteration-ignored",
+                "a distribution is installed at iteration 0, whatever iteration it names",
+                Invariant::Delivery,
+            ),
+            Bug::VerifiesWithNewestKey => (
+                "verifies-with-newest-key",
+                "the signature is checked against the sender's newest key, not the key the envelope names",
+                Invariant::Delivery,
             ),
         }
     }

@@ -27,13 +27,16 @@ use std::collections::BTreeMap;
 
 pub use bug::Bug;
 use rand_core::CryptoRng;
-use senderkeys::{ApiMisuse, Cipher, GroupId, KeyId, Kdf, MemberId, PeerMisbehaved, SharedMemo, SigningKeyPair, SuiteId};
+use senderkeys::{
+    ApiMisuse, Cipher, GroupId, Kdf, KeyId, MemberId, PeerMisbehaved, SharedMemo, SigningKeyPair, SuiteId,
+};
 
 use self::own::OwnKey;
 use self::receiver::{Derive, ReceiverState, SenderRecord, key_name};
 use super::{chain_step, verifies};
 use crate::implementation::{
-    Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, Transport, UNSUPPORTED, WorkBudget,
+    Accepted, ChainPosition, Implementation, ImplementationFactory, Rejection, Transport, UNSUPPORTED,
+    WorkBudget,
 };
 
 /// The chain KDF of [`SuiteId::Hardened`].
@@ -113,8 +116,18 @@ fn signing_key_pair(bytes: &[u8]) -> Result<SigningKeyPair, Rejection> {
 
 impl Instance {
     /// Creates a fresh own key whose chain starts at `iteration` and returns its distribution.
-    pub fn create_sender_key_at(&mut self, rng: &mut dyn CryptoRng, iteration: u32) -> Result<Vec<u8>, Rejection> {
-        let own = OwnKey::generate(rng, iteration, self.bug);
+    pub fn create_sender_key_at(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        iteration: u32,
+    ) -> Result<Vec<u8>, Rejection> {
+        let mut own = OwnKey::generate(rng, iteration, self.bug);
+        if self.bug == Some(Bug::ConstantKeyId) {
+            // The flaw: the key id is a function of who sends, not of the key, so every rotation reuses it.
+            own.key_id = self.member.as_str().bytes().fold(0x811c_9dc5, |h: u32, b| {
+                (h ^ u32::from(b)).wrapping_mul(0x0100_0193)
+            });
+        }
         let distribution = own.distribution();
         self.own = Some(own);
         distribution
@@ -136,7 +149,9 @@ impl Instance {
             .peers
             .get(sender)
             .and_then(|record| record.states.first())
-            .ok_or_else(|| PeerMisbehaved::UnknownSender { sender: sender.clone() })?;
+            .ok_or_else(|| PeerMisbehaved::UnknownSender {
+                sender: sender.clone(),
+            })?;
         if ahead == 0 || ahead > FORGE_AHEAD_MAX {
             return Err(Rejection {
                 reason: UNSUPPORTED.to_owned(),
@@ -162,7 +177,10 @@ impl Instance {
     fn find(&self, from: &MemberId, key_id: u32) -> Result<(MemberId, usize), Rejection> {
         if self.bug == Some(Bug::KeyIdGlobal) {
             // The flaw: key ids are taken as global, so any sender's state under this id will do.
-            let found = self.peers.iter().find_map(|(owner, r)| Some((owner.clone(), r.position(key_id)?)));
+            let found = self
+                .peers
+                .iter()
+                .find_map(|(owner, r)| Some((owner.clone(), r.position(key_id)?)));
             return found.ok_or_else(|| unknown_key(from, key_id));
         }
         let record = self
@@ -189,27 +207,49 @@ impl Instance {
         }
     }
 
-    fn verify(&self, from: &MemberId, state: &ReceiverState, message: &wire::Message<'_>) -> Result<(), Rejection> {
+    fn verify(
+        &self,
+        from: &MemberId,
+        state: &ReceiverState,
+        message: &wire::Message<'_>,
+    ) -> Result<(), Rejection> {
         let signed = message.signed_bytes(self.bug);
-        if verifies(self.memo.as_ref(), &state.signing_public_key, &signed, &message.signature) {
+        let newest = self.peers.get(from).and_then(|r| r.states.first());
+        let key = match (self.bug, newest) {
+            // The flaw: "the sender's key" is taken to be its newest one, whichever key the envelope names.
+            (Some(Bug::VerifiesWithNewestKey), Some(newest)) => &newest.signing_public_key,
+            _ => &state.signing_public_key,
+        };
+        if verifies(self.memo.as_ref(), key, &signed, &message.signature) {
             return Ok(());
         }
         let key_id = KeyId::Chain(state.key_id);
-        Err(PeerMisbehaved::BadSignature { sender: from.clone(), key_id }.into())
+        Err(PeerMisbehaved::BadSignature {
+            sender: from.clone(),
+            key_id,
+        }
+        .into())
     }
 
     /// Parse → verify → look up and derive (on a copy) → AEAD → commit.
     fn open(&mut self, from: &MemberId, bytes: &[u8], budget: &mut WorkBudget) -> Result<Vec<u8>, Rejection> {
         let message = wire::parse_message(bytes, self.bug)?;
         let (owner, index) = self.find(from, message.key_id)?;
-        let state = self.state(&owner, index).cloned().ok_or_else(|| unknown_key(from, message.key_id))?;
+        let state = self
+            .state(&owner, index)
+            .cloned()
+            .ok_or_else(|| unknown_key(from, message.key_id))?;
         // AdvanceBeforeVerify's flaw is the missing check here: it verifies only after committing, below.
         let verify_first = self.bug != Some(Bug::AdvanceBeforeVerify);
         if verify_first {
             self.verify(from, &state, &message)?;
         }
         let kdf = kdf();
-        let ctx = Derive { kdf: &kdf, memo: self.memo.as_ref(), bug: self.bug };
+        let ctx = Derive {
+            kdf: &kdf,
+            memo: self.memo.as_ref(),
+            bug: self.bug,
+        };
         let (message_key, updated) = state.derive(from, message.iteration, &ctx, budget)?;
         // The flaws of AdvanceBeforeVerify and UnsignedIteration: the advance is committed before every check
         // passed (UnsignedIteration: "the signature vouched for the header", which no longer holds the iteration).
@@ -222,10 +262,17 @@ impl Instance {
         }
         let nonce = message.aead_nonce(self.bug)?;
         let aad = message.associated_data(self.bug);
-        let plaintext = cipher().open(&message_key, &nonce, &aad, message.ciphertext).map_err(|_| {
-            let (sender, key_id, iteration) = (from.clone(), KeyId::Chain(state.key_id), message.iteration);
-            Rejection::from(PeerMisbehaved::DecryptionFailed { sender, key_id, iteration })
-        })?;
+        let plaintext = cipher()
+            .open(&message_key, &nonce, &aad, message.ciphertext)
+            .map_err(|_| {
+                let (sender, key_id, iteration) =
+                    (from.clone(), KeyId::Chain(state.key_id), message.iteration);
+                Rejection::from(PeerMisbehaved::DecryptionFailed {
+                    sender,
+                    key_id,
+                    iteration,
+                })
+            })?;
         if !committed_early {
             self.commit(&owner, index, updated);
         }
@@ -250,9 +297,18 @@ impl Implementation for Instance {
         self.own.as_ref().ok_or(ApiMisuse::NoOwnSenderKey)?.distribution()
     }
 
-    fn process_distribution(&mut self, from: &MemberId, bytes: &[u8], _: &mut WorkBudget) -> Result<(), Rejection> {
+    fn process_distribution(
+        &mut self,
+        from: &MemberId,
+        bytes: &[u8],
+        _: &mut WorkBudget,
+    ) -> Result<(), Rejection> {
         let distribution = wire::parse_distribution(bytes, self.bug)?;
-        senderkeys::memo::public_key(self.memo.as_ref(), "zoo distribution", &distribution.signing_public_key)?;
+        senderkeys::memo::public_key(
+            self.memo.as_ref(),
+            "zoo distribution",
+            &distribution.signing_public_key,
+        )?;
         let mut record = self.peers.get(from).cloned().unwrap_or_default();
         record.install(from, &distribution, self.bug)?;
         self.peers.insert(from.clone(), record);
@@ -261,10 +317,18 @@ impl Implementation for Instance {
 
     fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8]) -> Result<Vec<u8>, Rejection> {
         let bug = self.bug;
-        self.own.as_mut().ok_or(ApiMisuse::NoOwnSenderKey)?.encrypt(rng, plaintext, bug)
+        self.own
+            .as_mut()
+            .ok_or(ApiMisuse::NoOwnSenderKey)?
+            .encrypt(rng, plaintext, bug)
     }
 
-    fn decrypt(&mut self, from: &MemberId, envelope: &[u8], budget: &mut WorkBudget) -> Result<Accepted, Rejection> {
+    fn decrypt(
+        &mut self,
+        from: &MemberId,
+        envelope: &[u8],
+        budget: &mut WorkBudget,
+    ) -> Result<Accepted, Rejection> {
         let plaintext = match self.open(from, envelope, budget) {
             Ok(plaintext) => plaintext,
             // The flaw: what does not decrypt is taken for a plaintext message (a "legacy fallback").

@@ -63,7 +63,12 @@ impl OwnKey {
     }
 
     /// Encrypts `plaintext` at the next iteration and moves the chain on; refuses once the chain is exhausted.
-    pub(super) fn encrypt(&mut self, rng: &mut dyn CryptoRng, plaintext: &[u8], bug: Option<Bug>) -> Result<Vec<u8>, Rejection> {
+    pub(super) fn encrypt(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        plaintext: &[u8],
+        bug: Option<Bug>,
+    ) -> Result<Vec<u8>, Rejection> {
         if plaintext.len() > PLAINTEXT_BYTES_MAX {
             let (actual, limit) = (plaintext.len(), PLAINTEXT_BYTES_MAX);
             return Err(ApiMisuse::PlaintextTooLarge { actual, limit }.into());

@@ -4,7 +4,9 @@
 
 use std::collections::BTreeMap;
 
-use senderkeys::consts::{FORWARD_JUMP_MAX, RETIRED_KEY_IDS_MAX, SENDER_STATES_MAX, SIGNING_PUBLIC_KEY_BYTES, SKIPPED_KEYS_MAX};
+use senderkeys::consts::{
+    FORWARD_JUMP_MAX, RETIRED_KEY_IDS_MAX, SENDER_STATES_MAX, SIGNING_PUBLIC_KEY_BYTES, SKIPPED_KEYS_MAX,
+};
 use senderkeys::{ChainKey, Kdf, KeyId, MemberId, MessageKey, PeerMisbehaved, SharedMemo};
 
 use super::Bug;
@@ -50,7 +52,11 @@ impl ReceiverState {
             signing_public_key: d.signing_public_key,
             first: (bug == Some(Bug::KeepsInitialChain)).then(|| (d.iteration, chain_key.clone())),
             chain_key,
-            next: u64::from(d.iteration),
+            next: match bug {
+                // The flaw: the distribution's iteration field is ignored; its chain key is taken as iteration 0's.
+                Some(Bug::DistributionIterationIgnored) => 0,
+                _ => u64::from(d.iteration),
+            },
             skipped: BTreeMap::new(),
         }
     }
@@ -119,7 +125,12 @@ pub(super) struct Derive<'a> {
 impl SenderRecord {
     /// Installs a distribution of `sender`'s key: a new key becomes the newest state (the oldest beyond
     /// [`SENDER_STATES_MAX`] retired); a key already held is left as it is, never rewound; a retired key is refused.
-    pub(super) fn install(&mut self, sender: &MemberId, d: &Distribution, bug: Option<Bug>) -> Result<(), Rejection> {
+    pub(super) fn install(
+        &mut self,
+        sender: &MemberId,
+        d: &Distribution,
+        bug: Option<Bug>,
+    ) -> Result<(), Rejection> {
         let key_id = KeyId::Chain(d.key_id);
         if let Some(index) = self.states.iter().position(|s| s.key_id == d.key_id) {
             if self.states[index].signing_public_key != d.signing_public_key {

@@ -139,10 +139,16 @@ impl RecordSnapshot {
     fn to_record(&self) -> Result<SenderRecord, Rejection> {
         if self.states.len() > SENDER_STATES_MAX {
             let n = self.states.len();
-            return Err(bad_state(format!("{n} states of one sender, more than {SENDER_STATES_MAX}")));
+            return Err(bad_state(format!(
+                "{n} states of one sender, more than {SENDER_STATES_MAX}"
+            )));
         }
         Ok(SenderRecord {
-            states: self.states.iter().map(StateSnapshot::to_state).collect::<Result<_, _>>()?,
+            states: self
+                .states
+                .iter()
+                .map(StateSnapshot::to_state)
+                .collect::<Result<_, _>>()?,
             retired: self.retired.clone(),
         })
     }

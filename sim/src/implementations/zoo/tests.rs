@@ -52,26 +52,42 @@ fn the_base_speaks_hardened_byte_for_byte_with_the_reference() {
     let mut bob = GroupSession::new(SuiteId::Hardened, group(), id("bob"));
     let distribution = alice.create_sender_key(&mut rng(1)).expect("key");
     HardenedDistribution::parse(&distribution).expect("a hardened distribution");
-    bob.process_distribution(&id("alice"), &distribution).expect("the reference installs it");
+    bob.process_distribution(&id("alice"), &distribution)
+        .expect("the reference installs it");
     let envelope = alice.encrypt(&mut rng(2), b"from the zoo").expect("encrypt");
     HardenedMessage::parse(&envelope).expect("a hardened message");
-    assert_eq!(bob.decrypt(&id("alice"), &envelope).expect("decrypts").plaintext, b"from the zoo");
+    assert_eq!(
+        bob.decrypt(&id("alice"), &envelope).expect("decrypts").plaintext,
+        b"from the zoo"
+    );
 
     let mut carol = GroupSession::new(SuiteId::Hardened, group(), id("carol"));
     let mut dave = member(None, "dave");
     let distribution = carol.create_sender_key(&mut rng(3)).expect("key");
-    dave.process_distribution(&id("carol"), &distribution, &mut budget()).expect("installs");
-    let envelope = carol.encrypt(&mut rng(4), b"from the reference").expect("encrypt");
-    let accepted = dave.decrypt(&id("carol"), &envelope, &mut budget()).expect("decrypts");
+    dave.process_distribution(&id("carol"), &distribution, &mut budget())
+        .expect("installs");
+    let envelope = carol
+        .encrypt(&mut rng(4), b"from the reference")
+        .expect("encrypt");
+    let accepted = dave
+        .decrypt(&id("carol"), &envelope, &mut budget())
+        .expect("decrypts");
     assert_eq!(accepted.plaintext, b"from the reference");
 }
 
 #[test]
 fn the_base_decrypts_out_of_order_and_rejects_duplicates_without_a_trace() {
     let mut t = trio(None, 1);
-    let envelopes: Vec<Vec<u8>> = (0..4).map(|i| t.alice.encrypt(&mut t.rng, &[i]).expect("encrypt")).collect();
-    for i in [3, 0, 2, 1] {
-        assert_eq!(t.bob_decrypts(&envelopes[i]).expect("accepted").plaintext, [i as u8]);
+    let envelopes: Vec<Vec<u8>> = (0..4)
+        .map(|i| t.alice.encrypt(&mut t.rng, &[i]).expect("encrypt"))
+        .collect();
+    for i in [3u8, 0, 2, 1] {
+        assert_eq!(
+            t.bob_decrypts(&envelopes[usize::from(i)])
+                .expect("accepted")
+                .plaintext,
+            [i]
+        );
     }
     let before = t.bob.export();
     for envelope in &envelopes {
@@ -103,7 +119,12 @@ fn every_crafted_input_is_rejected_and_changes_nothing() {
         assert_ne!(outcome(&mut t, input), "ok");
         assert_eq!(t.bob.export(), before);
     }
-    assert_eq!(t.bob_decrypts(&last).expect("the genuine one still opens").plaintext, b"m1");
+    assert_eq!(
+        t.bob_decrypts(&last)
+            .expect("the genuine one still opens")
+            .plaintext,
+        b"m1"
+    );
 }
 
 #[test]
@@ -113,18 +134,32 @@ fn keys_rotate_up_to_the_bound_and_a_held_key_never_rewinds() {
     let old = t.alice.encrypt(&mut t.rng, b"old").expect("encrypt");
     t.bob_decrypts(&old).expect("genuine");
     // The stale distribution of the key already held is ignored: the replay stays a duplicate.
-    t.bob.process_distribution(&id("alice"), &first, &mut budget()).expect("ignored");
+    t.bob
+        .process_distribution(&id("alice"), &first, &mut budget())
+        .expect("ignored");
     assert_eq!(outcome(&mut t, &old), "duplicate");
     let late = t.alice.encrypt(&mut t.rng, b"late").expect("encrypt");
     for _ in 0..SENDER_STATES_MAX - 1 {
         t.distribute();
     }
-    assert_eq!(t.bob.retained_keys(&id("alice")).map(|k| k.len()), Some(SENDER_STATES_MAX));
-    assert_eq!(t.bob_decrypts(&late).expect("an older key still opens").plaintext, b"late");
+    assert_eq!(
+        t.bob.retained_keys(&id("alice")).map(|k| k.len()),
+        Some(SENDER_STATES_MAX)
+    );
+    assert_eq!(
+        t.bob_decrypts(&late).expect("an older key still opens").plaintext,
+        b"late"
+    );
     t.distribute();
-    assert_eq!(t.bob.retained_keys(&id("alice")).map(|k| k.len()), Some(SENDER_STATES_MAX));
+    assert_eq!(
+        t.bob.retained_keys(&id("alice")).map(|k| k.len()),
+        Some(SENDER_STATES_MAX)
+    );
     // The first key was retired: its distribution is refused, not re-installed.
-    let refused = t.bob.process_distribution(&id("alice"), &first, &mut budget()).unwrap_err();
+    let refused = t
+        .bob
+        .process_distribution(&id("alice"), &first, &mut budget())
+        .unwrap_err();
     assert_eq!(refused.reason, "retired-key");
 }
 
@@ -133,11 +168,15 @@ fn the_sender_refuses_past_the_last_iteration() {
     let mut alice = member(None, "alice");
     let mut bob = member(None, "bob");
     let distribution = alice.create_sender_key_at(&mut rng(1), u32::MAX).expect("key");
-    bob.process_distribution(&id("alice"), &distribution, &mut budget()).expect("installs");
+    bob.process_distribution(&id("alice"), &distribution, &mut budget())
+        .expect("installs");
     let last = alice.encrypt(&mut rng(2), b"last").expect("the last iteration");
     assert_eq!(alice.last_sent().map(|p| p.iteration), Some(u32::MAX));
     bob.decrypt(&id("alice"), &last, &mut budget()).expect("accepted");
-    assert_eq!(alice.encrypt(&mut rng(3), b"x").unwrap_err().reason, "iteration-exhausted");
+    assert_eq!(
+        alice.encrypt(&mut rng(3), b"x").unwrap_err().reason,
+        "iteration-exhausted"
+    );
     assert_eq!(alice.distribution().unwrap_err().reason, "iteration-exhausted");
 }
 
@@ -149,19 +188,31 @@ fn forging_ahead_with_the_stolen_key_is_the_senders_own_message() {
     let genuine = t.alice.encrypt(&mut rng(7), b"forged").expect("encrypt");
     assert_eq!(forged, genuine);
     let position = t.alice.last_sent().expect("sent");
-    assert_eq!(position.key_id, t.bob.retained_keys(&id("alice")).expect("held")[0]);
+    assert_eq!(
+        position.key_id,
+        t.bob.retained_keys(&id("alice")).expect("held")[0]
+    );
     // Without the key, the forger's own signature is refused.
     let own = t.forge(None, 8, b"forged").expect("forge");
     assert_eq!(outcome(&mut t, &own), "bad-signature");
 
     let mut carol = member(None, "carol");
     let distribution = t.alice.distribution().expect("distribution");
-    carol.process_distribution(&id("alice"), &distribution, &mut budget()).expect("installs");
-    let ahead = carol.forge_ahead(&id("alice"), Some(&stolen), &mut rng(9), b"ahead", 3).expect("forge");
-    assert_eq!(HardenedMessage::parse(&ahead).expect("hardened").iteration, position.iteration + 3);
+    carol
+        .process_distribution(&id("alice"), &distribution, &mut budget())
+        .expect("installs");
+    let ahead = carol
+        .forge_ahead(&id("alice"), Some(&stolen), &mut rng(9), b"ahead", 3)
+        .expect("forge");
+    assert_eq!(
+        HardenedMessage::parse(&ahead).expect("hardened").iteration,
+        position.iteration + 3
+    );
     assert_eq!(t.bob_decrypts(&ahead).expect("accepted").plaintext, b"ahead");
     assert_eq!(t.bob.skipped_keys(&id("alice")), 3);
-    let too_far = carol.forge_ahead(&id("alice"), None, &mut rng(9), b"x", 0).unwrap_err();
+    let too_far = carol
+        .forge_ahead(&id("alice"), None, &mut rng(9), b"x", 0)
+        .unwrap_err();
     assert_eq!(too_far.reason, UNSUPPORTED);
 }
 
@@ -171,8 +222,12 @@ fn jump(bug: Option<Bug>, ahead: u32) -> (Trio, Result<Accepted, Rejection>, u64
     let stolen = t.alice.signing_key().expect("a key");
     let mut carol = member(bug, "carol");
     let distribution = t.alice.distribution().expect("distribution");
-    carol.process_distribution(&id("alice"), &distribution, &mut budget()).expect("installs");
-    let forged = carol.forge_ahead(&id("alice"), Some(&stolen), &mut rng(1), b"x", ahead).expect("forge");
+    carol
+        .process_distribution(&id("alice"), &distribution, &mut budget())
+        .expect("installs");
+    let forged = carol
+        .forge_ahead(&id("alice"), Some(&stolen), &mut rng(1), b"x", ahead)
+        .expect("forge");
     let mut work = WorkBudget::new(u64::from(FORWARD_JUMP_MAX) * 4);
     let result = t.bob.decrypt(&id("alice"), &forged, &mut work);
     (t, result, work.steps())
@@ -182,7 +237,10 @@ fn jump(bug: Option<Bug>, ahead: u32) -> (Trio, Result<Accepted, Rejection>, u64
 fn the_skipped_key_cache_and_the_jump_are_bounded() {
     let (t, result, steps) = jump(None, 2_501);
     result.expect("a jump of 2,500 is allowed");
-    assert_eq!((t.bob.skipped_keys(&id("alice")), steps), (SKIPPED_KEYS_MAX, 2_501));
+    assert_eq!(
+        (t.bob.skipped_keys(&id("alice")), steps),
+        (SKIPPED_KEYS_MAX, 2_501)
+    );
     let (_, result, steps) = jump(None, FORWARD_JUMP_MAX + 2);
     assert_eq!((result.unwrap_err().reason.as_str(), steps), ("too-far-ahead", 0));
 }
@@ -196,10 +254,16 @@ fn chain_key_length_panic() {
     let mut bytes = alice.create_sender_key(&mut rng(1)).expect("key");
     bytes.remove(20); // a 31-byte chain key
     let mut base = member(None, "bob");
-    let refused = base.process_distribution(&id("alice"), &bytes, &mut budget()).unwrap_err();
+    let refused = base
+        .process_distribution(&id("alice"), &bytes, &mut budget())
+        .unwrap_err();
     assert_eq!(refused.reason, "bad-length");
     let mut buggy = member(Some(Bug::ChainKeyLengthPanic), "bob");
-    assert!(panics(|| drop(buggy.process_distribution(&id("alice"), &bytes, &mut budget()))));
+    assert!(panics(|| drop(buggy.process_distribution(
+        &id("alice"),
+        &bytes,
+        &mut budget()
+    ))));
 }
 
 #[test]
@@ -268,10 +332,13 @@ fn iteration_wraps() {
     let mut alice = member(Some(Bug::IterationWraps), "alice");
     let mut bob = member(None, "bob");
     let distribution = alice.create_sender_key_at(&mut rng(1), u32::MAX).expect("key");
-    bob.process_distribution(&id("alice"), &distribution, &mut budget()).expect("installs");
+    bob.process_distribution(&id("alice"), &distribution, &mut budget())
+        .expect("installs");
     let last = alice.encrypt(&mut rng(2), b"last").expect("encrypt");
     bob.decrypt(&id("alice"), &last, &mut budget()).expect("accepted");
-    let wrapped = alice.encrypt(&mut rng(3), b"wrapped").expect("the flaw: no refusal");
+    let wrapped = alice
+        .encrypt(&mut rng(3), b"wrapped")
+        .expect("the flaw: no refusal");
     assert_eq!(HardenedMessage::parse(&wrapped).expect("hardened").iteration, 0);
     let refused = bob.decrypt(&id("alice"), &wrapped, &mut budget()).unwrap_err();
     assert_eq!(refused.reason, "duplicate");
@@ -283,8 +350,15 @@ fn distribution_rewinds() {
     let stale = t.alice.distribution().expect("distribution");
     let envelope = t.alice.encrypt(&mut t.rng, b"once").expect("encrypt");
     t.bob_decrypts(&envelope).expect("genuine");
-    t.bob.process_distribution(&id("alice"), &stale, &mut budget()).expect("installs");
-    assert_eq!(t.bob_decrypts(&envelope).expect("the replay opens again").plaintext, b"once");
+    t.bob
+        .process_distribution(&id("alice"), &stale, &mut budget())
+        .expect("installs");
+    assert_eq!(
+        t.bob_decrypts(&envelope)
+            .expect("the replay opens again")
+            .plaintext,
+        b"once"
+    );
 }
 
 #[test]
@@ -309,7 +383,9 @@ fn skipped_key_kept() {
 #[test]
 fn plaintext_on_failure() {
     let mut t = trio(Some(Bug::PlaintextOnFailure), 13);
-    let accepted = t.bob_decrypts(attacks::INJECTED_TEXT).expect("shown as a message");
+    let accepted = t
+        .bob_decrypts(attacks::INJECTED_TEXT)
+        .expect("shown as a message");
     assert_eq!(accepted.plaintext, attacks::INJECTED_TEXT);
 }
 
@@ -320,7 +396,9 @@ fn key_id_global() {
         // Carol makes a key in Alice's name and hands it to Bob as her own, then sends under it as Alice.
         let mut fake = member(bug, "alice");
         let distribution = fake.create_sender_key(&mut rng(1)).expect("key");
-        t.bob.process_distribution(&id("carol"), &distribution, &mut budget()).expect("Carol's key");
+        t.bob
+            .process_distribution(&id("carol"), &distribution, &mut budget())
+            .expect("Carol's key");
         let forged = fake.encrypt(&mut rng(2), b"as alice").expect("encrypt");
         assert_eq!(outcome(&mut t, &forged), expected, "{bug:?}");
     }
@@ -352,7 +430,11 @@ fn keeps_initial_chain() {
         t.bob_decrypts(&envelope).expect("genuine");
         let mut stolen = Zoo { bug }.import(&t.bob.export()).expect("imports");
         let result = stolen.decrypt(&id("alice"), &envelope, &mut budget());
-        assert_eq!(result.map_or_else(|r| r.reason, |_| "ok".to_owned()), expected, "{bug:?}");
+        assert_eq!(
+            result.map_or_else(|r| r.reason, |_| "ok".to_owned()),
+            expected,
+            "{bug:?}"
+        );
         // Bob himself still refuses the replay.
         assert_eq!(outcome(&mut t, &envelope), "duplicate");
     }
@@ -365,9 +447,14 @@ fn newcomer_gets_initial_chain() {
         let before = t.alice.encrypt(&mut t.rng, b"before dave").expect("encrypt");
         let mut dave = member(None, "dave");
         let distribution = t.alice.distribution().expect("distribution");
-        dave.process_distribution(&id("alice"), &distribution, &mut budget()).expect("installs");
+        dave.process_distribution(&id("alice"), &distribution, &mut budget())
+            .expect("installs");
         let result = dave.decrypt(&id("alice"), &before, &mut budget());
-        assert_eq!(result.map_or_else(|r| r.reason, |_| "ok".to_owned()), expected, "{bug:?}");
+        assert_eq!(
+            result.map_or_else(|r| r.reason, |_| "ok".to_owned()),
+            expected,
+            "{bug:?}"
+        );
     }
 }
 
@@ -382,4 +469,55 @@ fn every_bug_has_a_distinct_name_that_parses_back() {
         assert_eq!(spec.factory().expect("factory").name(), format!("zoo/{bug}"));
     }
     assert!(crate::scenario::ImplementationSpec::parse("zoo/no-such-bug").is_err());
+}
+
+#[test]
+fn constant_key_id() {
+    let mut t = trio(Some(Bug::ConstantKeyId), 18);
+    let first = t.bob.retained_keys(&id("alice")).expect("held");
+    let rotated = t.alice.create_sender_key(&mut t.rng).expect("rotation");
+    let refused = t
+        .bob
+        .process_distribution(&id("alice"), &rotated, &mut budget())
+        .unwrap_err();
+    assert_eq!(refused.reason, "key-conflict");
+    assert_eq!(t.alice.last_sent(), None);
+    let envelope = t
+        .alice
+        .encrypt(&mut t.rng, b"after the rotation")
+        .expect("encrypt");
+    assert_eq!(t.bob.retained_keys(&id("alice")), Some(first));
+    assert_eq!(outcome(&mut t, &envelope), "bad-signature");
+}
+
+#[test]
+fn distribution_iteration_ignored() {
+    for (bug, expected) in [
+        (None, "ok"),
+        (Some(Bug::DistributionIterationIgnored), "decryption-failed"),
+    ] {
+        let mut t = trio(bug, 19);
+        t.send_to_both(b"m0");
+        let mut dave = member(bug, "dave");
+        let distribution = t.alice.distribution().expect("at iteration 1");
+        dave.process_distribution(&id("alice"), &distribution, &mut budget())
+            .expect("installs");
+        let envelope = t.alice.encrypt(&mut t.rng, b"m1").expect("encrypt");
+        let result = dave.decrypt(&id("alice"), &envelope, &mut budget());
+        assert_eq!(
+            result.map_or_else(|r| r.reason, |_| "ok".to_owned()),
+            expected,
+            "{bug:?}"
+        );
+    }
+}
+
+#[test]
+fn verifies_with_newest_key() {
+    for (bug, expected) in [(None, "ok"), (Some(Bug::VerifiesWithNewestKey), "bad-signature")] {
+        let mut t = trio(bug, 20);
+        let in_flight = t.alice.encrypt(&mut t.rng, b"in flight").expect("encrypt");
+        t.distribute();
+        assert_eq!(outcome(&mut t, &in_flight), expected, "{bug:?}");
+    }
 }

@@ -3,8 +3,12 @@
 //! reading `nonce_len` and `ct_len` from the wire and taking a distribution's chain key as the bytes between the
 //! header and the last 32 — and then validating every length. Bugs 1–3 remove one validation each.
 
-use senderkeys::consts::{AEAD_NONCE_BYTES, CHAIN_KEY_BYTES, SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES, WIRE_BYTES_MAX};
-use senderkeys::wire::hardened::{HARDENED_VERSION, HEADER_BYTES, KIND_DISTRIBUTION, KIND_MESSAGE, SUITE_HARDENED_V1};
+use senderkeys::consts::{
+    AEAD_NONCE_BYTES, CHAIN_KEY_BYTES, SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES, WIRE_BYTES_MAX,
+};
+use senderkeys::wire::hardened::{
+    HARDENED_VERSION, HEADER_BYTES, KIND_DISTRIBUTION, KIND_MESSAGE, SUITE_HARDENED_V1,
+};
 use senderkeys::{Nonce, PeerMisbehaved};
 
 use super::Bug;
@@ -91,7 +95,8 @@ impl<'a> Reader<'a> {
     fn header(&mut self, kind: u8) -> Result<(u32, u32), Rejection> {
         let (version, found, suite) = (self.u8("version")?, self.u8("kind")?, self.u8("suite")?);
         if (version, found, suite) != (HARDENED_VERSION, kind, SUITE_HARDENED_V1) {
-            let detail = format!("header {version:#04x} {found:#04x} {suite:#04x} is not this kind of message");
+            let detail =
+                format!("header {version:#04x} {found:#04x} {suite:#04x} is not this kind of message");
             return Err(malformed(self.what, detail));
         }
         Ok((self.u32("key_id")?, self.u32("iteration")?))
@@ -183,7 +188,9 @@ impl Message<'_> {
 pub(super) fn signed_bytes(unsigned: &[u8], nonce: &[u8], ciphertext: &[u8], bug: Option<Bug>) -> Vec<u8> {
     match bug {
         Some(Bug::UnsignedSplitPanic) => [&unsigned[..HEADER_BYTES], nonce, ciphertext].concat(),
-        Some(Bug::UnsignedIteration) => [&unsigned[..ITERATION_AT.start], &unsigned[ITERATION_AT.end..]].concat(),
+        Some(Bug::UnsignedIteration) => {
+            [&unsigned[..ITERATION_AT.start], &unsigned[ITERATION_AT.end..]].concat()
+        }
         _ => unsigned.to_vec(),
     }
 }
@@ -208,11 +215,21 @@ pub(super) fn parse_distribution(bytes: &[u8], bug: Option<Bug>) -> Result<Distr
     let (key_id, iteration) = reader.header(KIND_DISTRIBUTION)?;
     let Some(split) = reader.rest.len().checked_sub(SIGNING_PUBLIC_KEY_BYTES) else {
         let (expected, actual) = (CHAIN_KEY_BYTES + SIGNING_PUBLIC_KEY_BYTES, reader.rest.len());
-        return Err(bad_length(WHAT_DISTRIBUTION, "signing_public_key", expected, actual));
+        return Err(bad_length(
+            WHAT_DISTRIBUTION,
+            "signing_public_key",
+            expected,
+            actual,
+        ));
     };
     let (chain, public) = reader.rest.split_at(split);
     if bug != Some(Bug::ChainKeyLengthPanic) && chain.len() != CHAIN_KEY_BYTES {
-        return Err(bad_length(WHAT_DISTRIBUTION, "chain_key", CHAIN_KEY_BYTES, chain.len()));
+        return Err(bad_length(
+            WHAT_DISTRIBUTION,
+            "chain_key",
+            CHAIN_KEY_BYTES,
+            chain.len(),
+        ));
     }
     let mut chain_key = [0u8; CHAIN_KEY_BYTES];
     // The flaw's line under ChainKeyLengthPanic: panics when the slice is not 32 bytes.
