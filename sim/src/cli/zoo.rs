@@ -112,7 +112,8 @@ fn write_shrunk(dir: &Path, found: &Hunt, err: &mut dyn Write) -> Result<(), Fai
     );
     let path = dir.join(name);
     let text = format!(
-        "# Found by `sksim zoo`: {} violates `{invariant}` (seed {}, shrunk in {} runs).\n# Reproduce: sksim run {}\n\n{}",
+        "# Found by `sksim zoo`: {} violates `{invariant}` (seed {}, shrunk in {} runs). Its [expect] says so:\n\
+         # `sksim run {}` shows the violation, and exits 0 for as long as it happens.\n\n{}",
         found.implementation,
         run.seed,
         shrunk.runs,

@@ -94,105 +94,127 @@ impl Bug {
     }
 
     const fn about(self) -> (&'static str, &'static str, Invariant) {
-        match self {
-            Bug::ChainKeyLengthPanic => (
-                "chain-key-length-panic",
-                "the distribution decoder copy_from_slices a chain key of the wrong length",
-                Invariant::NoCrash,
-            ),
-            Bug::NonceLengthPanic => (
-                "nonce-length-panic",
-                "the message decoder converts the nonce to [u8; 12] unchecked while parsing, before verification",
-                Invariant::NoCrash,
-            ),
-            Bug::UnsignedSplitPanic => (
-                "unsigned-split-panic",
-                "signs header‖nonce‖ct without the length bytes; converts the nonce unchecked after verification",
-                Invariant::NoCrash,
-            ),
-            Bug::UnboundedSkippedTotal => (
-                "unbounded-skipped-total",
-                "bounds each forward jump but not the skipped-key cache's total",
-                Invariant::BoundedState,
-            ),
-            Bug::AdvanceBeforeVerify => (
-                "advance-before-verify",
-                "commits the chain advance and skipped keys before the signature check",
-                Invariant::FailureAtomicity,
-            ),
-            Bug::UnsignedIteration => (
-                "unsigned-iteration",
-                "signature and AAD omit the iteration; the receiver commits the claimed iteration before AEAD",
-                Invariant::FailureAtomicity,
-            ),
-            Bug::IterationWraps => (
-                "iteration-wraps",
-                "the sender's counter wraps to 0 after 2^32-1 instead of refusing",
-                Invariant::Delivery,
-            ),
-            Bug::DistributionRewinds => (
-                "distribution-rewinds",
-                "a distribution for a key already held replaces that state (rewinds its chain)",
-                Invariant::ReplayRejection,
-            ),
-            Bug::RotationDiscardsOld => (
-                "rotation-discards-old",
-                "a new key from a sender discards that sender's older states",
-                Invariant::Delivery,
-            ),
-            Bug::SkippedKeyKept => (
-                "skipped-key-kept",
-                "a skipped message key is not removed from the cache after use",
-                Invariant::ReplayRejection,
-            ),
-            Bug::PlaintextOnFailure => (
-                "plaintext-on-failure",
-                "when decryption fails, the envelope's bytes are shown as the message",
-                Invariant::Authenticity,
-            ),
-            Bug::KeyIdGlobal => (
-                "key-id-global",
-                "receiver states are looked up by key id alone, not by (sender, key id)",
-                Invariant::Authenticity,
-            ),
-            Bug::NoJumpBound => (
-                "no-jump-bound",
-                "no bound on the forward jump one message may cause",
-                Invariant::BoundedState,
-            ),
-            Bug::DuplicateCheckCurrentOnly => (
-                "duplicate-check-current-only",
-                "older keys are read-only archives: duplicates are detected only under the newest key",
-                Invariant::ReplayRejection,
-            ),
-            Bug::KeepsInitialChain => (
-                "keeps-initial-chain",
-                "the saved state keeps each chain key as first given, so a stolen state reads the past",
-                Invariant::ForwardSecrecy,
-            ),
-            Bug::NewcomerGetsInitialChain => (
-                "newcomer-gets-initial-chain",
-                "distribution() for a newcomer re-shares the own key from its first iteration",
-                Invariant::JoinSecrecy,
-            ),
-            Bug::ConstantKeyId => (
-                "constant-key-id",
-                "the key id is derived from the member's id, so a rotation reuses it and receivers refuse the new key",
-                Invariant::Delivery,
-            ),
-            Bug::DistributionIterationIgnored => (
-                "distribution-iteration-ignored",
-                "a distribution is installed at iteration 0, whatever iteration it names",
-                Invariant::Delivery,
-            ),
-            Bug::VerifiesWithNewestKey => (
-                "verifies-with-newest-key",
-                "the signature is checked against the sender's newest key, not the key the envelope names",
-                Invariant::Delivery,
-            ),
-        }
+        ABOUT[self as usize]
     }
 }
+
+/// Each bug's name, description and expected invariant, in the order of the enum.
+const ABOUT: [(&str, &str, Invariant); 19] = [
+    // ChainKeyLengthPanic
+    (
+        "chain-key-length-panic",
+        "the distribution decoder copy_from_slices a chain key of the wrong length",
+        Invariant::NoCrash,
+    ),
+    // NonceLengthPanic
+    (
+        "nonce-length-panic",
+        "the message decoder converts the nonce to [u8; 12] unchecked while parsing, before verification",
+        Invariant::NoCrash,
+    ),
+    // UnsignedSplitPanic
+    (
+        "unsigned-split-panic",
+        "signs header‖nonce‖ct without the length bytes; converts the nonce unchecked after verification",
+        Invariant::NoCrash,
+    ),
+    // UnboundedSkippedTotal
+    (
+        "unbounded-skipped-total",
+        "bounds each forward jump but not the skipped-key cache's total",
+        Invariant::BoundedState,
+    ),
+    // AdvanceBeforeVerify
+    (
+        "advance-before-verify",
+        "commits the chain advance and skipped keys before the signature check",
+        Invariant::FailureAtomicity,
+    ),
+    // UnsignedIteration
+    (
+        "unsigned-iteration",
+        "signature and AAD omit the iteration; the receiver commits the claimed iteration before AEAD",
+        Invariant::FailureAtomicity,
+    ),
+    // IterationWraps
+    (
+        "iteration-wraps",
+        "the sender's counter wraps to 0 after 2^32-1 instead of refusing",
+        Invariant::Delivery,
+    ),
+    // DistributionRewinds
+    (
+        "distribution-rewinds",
+        "a distribution for a key already held replaces that state (rewinds its chain)",
+        Invariant::ReplayRejection,
+    ),
+    // RotationDiscardsOld
+    (
+        "rotation-discards-old",
+        "a new key from a sender discards that sender's older states",
+        Invariant::Delivery,
+    ),
+    // SkippedKeyKept
+    (
+        "skipped-key-kept",
+        "a skipped message key is not removed from the cache after use",
+        Invariant::ReplayRejection,
+    ),
+    // PlaintextOnFailure
+    (
+        "plaintext-on-failure",
+        "when decryption fails, the envelope's bytes are shown as the message",
+        Invariant::Authenticity,
+    ),
+    // KeyIdGlobal
+    (
+        "key-id-global",
+        "receiver states are looked up by key id alone, not by (sender, key id)",
+        Invariant::Authenticity,
+    ),
+    // NoJumpBound
+    (
+        "no-jump-bound",
+        "no bound on the forward jump one message may cause",
+        Invariant::BoundedState,
+    ),
+    // DuplicateCheckCurrentOnly
+    (
+        "duplicate-check-current-only",
+        "older keys are read-only archives: duplicates are detected only under the newest key",
+        Invariant::ReplayRejection,
+    ),
+    // KeepsInitialChain
+    (
+        "keeps-initial-chain",
+        "the saved state keeps each chain key as first given, so a stolen state reads the past",
+        Invariant::ForwardSecrecy,
+    ),
+    // NewcomerGetsInitialChain
+    (
+        "newcomer-gets-initial-chain",
+        "distribution() for a newcomer re-shares the own key from its first iteration",
+        Invariant::JoinSecrecy,
+    ),
+    // ConstantKeyId
+    (
+        "constant-key-id",
+        "the key id is derived from the member's id, so a rotation reuses it and receivers refuse the new key",
+        Invariant::Delivery,
+    ),
+    // DistributionIterationIgnored
+    (
+        "distribution-iteration-ignored",
+        "a distribution is installed at iteration 0, whatever iteration it names",
+        Invariant::Delivery,
+    ),
+    // VerifiesWithNewestKey
+    (
+        "verifies-with-newest-key",
+        "the signature is checked against the sender's newest key, not the key the envelope names",
+        Invariant::Delivery,
+    ),
+];
 
 impl fmt::Display for Bug {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

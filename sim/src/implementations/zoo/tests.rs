@@ -462,6 +462,12 @@ fn newcomer_gets_initial_chain() {
 fn every_bug_has_a_distinct_name_that_parses_back() {
     let names: std::collections::BTreeSet<&str> = Bug::ALL.iter().map(|b| b.name()).collect();
     assert_eq!(names.len(), Bug::ALL.len());
+    for (index, bug) in Bug::ALL.into_iter().enumerate() {
+        assert_eq!(
+            bug as usize, index,
+            "Bug::ALL is in the enum's order, as the table of names is"
+        );
+    }
     for bug in Bug::ALL {
         assert_eq!(Bug::named(bug.name()), Some(bug));
         let spec = crate::scenario::ImplementationSpec::parse(&format!("zoo/{bug}")).expect("parses");
