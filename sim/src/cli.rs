@@ -197,8 +197,8 @@ struct OverrideArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Override the implementation: reference, reference/SUITE, accord, chatalot, p2p, or external:COMMAND
-    /// (an adapter program; see docs/external-protocol.md).
+    /// Override the implementation: reference, reference/SUITE, accord, chatalot, p2p, zoo, zoo/BUG (the zoo of
+    /// planted bugs, docs/zoo.md), or external:COMMAND (an adapter program; see docs/external-protocol.md).
     #[arg(long = "impl", value_name = "IMPLEMENTATION")]
     implementation: Option<String>,
 }
