@@ -8,7 +8,9 @@ use sksim::checkers::Invariant;
 use sksim::cli::{EXIT_BAD_INPUT, EXIT_OK, main_with};
 use sksim::implementations::zoo::Bug;
 use sksim::implementations::zoo::hunt::hunt;
-use sksim::sweep::DEFAULT_BUDGET_US;
+use sksim::runner::run_scenario;
+use sksim::scenario::ImplementationSpec;
+use sksim::sweep::{DEFAULT_BUDGET_US, draw};
 
 /// Each bug the current adversary finds, with the seeds the default sweep needed (seeds 0..N, the first detection
 /// at seed N − 1, as `sksim zoo` measured it) and the invariant that caught it.
@@ -60,6 +62,9 @@ const NOT_YET_FOUND: [(Bug, &str); 5] = [
          the signature, before any chain step",
     ),
 ];
+
+/// A short budget, for runs that need not be the default sweep's.
+const TEN_MINUTES_US: u64 = 10 * 60_000_000;
 
 /// The base must pass this many seeds with no unexpected violation.
 const BASE_SEEDS: u64 = 30;
@@ -156,4 +161,28 @@ fn sksim_zoo_prints_the_table_and_judges_the_base() {
     assert_eq!(status, EXIT_BAD_INPUT);
     let err = String::from_utf8(err).unwrap();
     assert!(err.contains("did you mean `rotation-discards-old`"), "{err}");
+}
+
+/// The memo of pure work changes nothing the zoo does: the same trace with and without it, for the base and for a
+/// bug that changes what is signed.
+#[test]
+fn the_memo_changes_no_verdict() {
+    for implementation in ["zoo", "zoo/unsigned-iteration"] {
+        let spec = ImplementationSpec::parse(implementation).expect("parses");
+        for seed in [0, 2] {
+            let mut scenario = draw(seed, &spec, TEN_MINUTES_US);
+            let with = run_scenario(&scenario, false).expect("runs").report;
+            scenario.config.memo = false;
+            let without = run_scenario(&scenario, false).expect("runs").report;
+            assert_eq!(
+                with.trace_hash, without.trace_hash,
+                "{implementation}, seed {seed}"
+            );
+            assert_eq!(
+                with.violated(),
+                without.violated(),
+                "{implementation}, seed {seed}"
+            );
+        }
+    }
 }
