@@ -14,7 +14,7 @@ use sksim::sweep::{DEFAULT_BUDGET_US, draw};
 
 /// Each bug the current adversary finds, with the seeds the default sweep needed (seeds 0..N, the first detection
 /// at seed N − 1, as `sksim zoo` measured it) and the invariant that caught it.
-const FOUND: [(Bug, u64, Invariant); 14] = [
+const FOUND: [(Bug, u64, Invariant); 15] = [
     (Bug::NonceLengthPanic, 12, Invariant::NoCrash),
     // Only when the re-split copy reaches a receiver before the genuine one (still in flight to it, or held while
     // it is offline): otherwise the copy is a duplicate, refused before the nonce is converted.
@@ -33,6 +33,7 @@ const FOUND: [(Bug, u64, Invariant); 14] = [
     (Bug::ConstantKeyId, 1, Invariant::Delivery),
     (Bug::DistributionIterationIgnored, 4, Invariant::Delivery),
     (Bug::VerifiesWithNewestKey, 1, Invariant::Delivery),
+    (Bug::SkippedOffByOne, 1, Invariant::Delivery),
 ];
 
 /// The bugs the current adversary does not find in `sksim zoo`'s 200 seeds, and what it would need to.

@@ -47,11 +47,13 @@ pub enum Bug {
     DistributionIterationIgnored,
     /// The signature is checked against the sender's newest key, not the key the envelope names.
     VerifiesWithNewestKey,
+    /// The skipped-key loop files each key under the next iteration's number.
+    SkippedOffByOne,
 }
 
 impl Bug {
     /// Every bug, in the order `sksim zoo` hunts them.
-    pub const ALL: [Bug; 19] = [
+    pub const ALL: [Bug; 20] = [
         Bug::ChainKeyLengthPanic,
         Bug::NonceLengthPanic,
         Bug::UnsignedSplitPanic,
@@ -71,6 +73,7 @@ impl Bug {
         Bug::ConstantKeyId,
         Bug::DistributionIterationIgnored,
         Bug::VerifiesWithNewestKey,
+        Bug::SkippedOffByOne,
     ];
 
     /// The kebab-case name (`--impl zoo/<name>`, `sksim zoo --bug <name>`).
@@ -99,7 +102,7 @@ impl Bug {
 }
 
 /// Each bug's name, description and expected invariant, in the order of the enum.
-const ABOUT: [(&str, &str, Invariant); 19] = [
+const ABOUT: [(&str, &str, Invariant); 20] = [
     // ChainKeyLengthPanic
     (
         "chain-key-length-panic",
@@ -212,6 +215,12 @@ const ABOUT: [(&str, &str, Invariant); 19] = [
     (
         "verifies-with-newest-key",
         "the signature is checked against the sender's newest key, not the key the envelope names",
+        Invariant::Delivery,
+    ),
+    // SkippedOffByOne
+    (
+        "skipped-off-by-one",
+        "the skipped-key loop files each message key under the next iteration's number",
         Invariant::Delivery,
     ),
 ];

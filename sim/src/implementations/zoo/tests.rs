@@ -527,3 +527,20 @@ fn verifies_with_newest_key() {
         assert_eq!(outcome(&mut t, &in_flight), expected, "{bug:?}");
     }
 }
+
+#[test]
+fn skipped_off_by_one() {
+    for (bug, expected) in [
+        (None, ["ok", "ok"]),
+        (Some(Bug::SkippedOffByOne), ["duplicate", "decryption-failed"]),
+    ] {
+        let mut t = trio(bug, 21);
+        let early: Vec<Vec<u8>> = (0..2u8)
+            .map(|i| t.alice.encrypt(&mut t.rng, &[i]).expect("encrypt"))
+            .collect();
+        let later = t.alice.encrypt(&mut t.rng, b"later").expect("encrypt");
+        t.bob_decrypts(&later).expect("genuine");
+        let outcomes = [outcome(&mut t, &early[0]), outcome(&mut t, &early[1])];
+        assert_eq!(outcomes, expected, "{bug:?}");
+    }
+}
