@@ -22,6 +22,8 @@ use crate::policy::Policy;
 use crate::runner::{Overrides, RunError, run_scenario};
 use crate::scenario;
 
+mod zoo;
+
 /// Exit status: the expectations were met, or the command did what it was asked.
 pub const EXIT_OK: u8 = 0;
 /// Exit status: the expectations were not met, but nothing they required to hold was violated (an expected
@@ -172,6 +174,17 @@ enum Command {
     ///
     /// Example: `sksim demo --seed 7`
     Demo(DemoArgs),
+    /// Hunt the zoo's planted bugs: how many sweep seeds the adversary needs to find each one.
+    ///
+    /// For each bug of the zoo (`sksim list`), the default sweep of `zoo/<bug>` — the request `sksim sweep --impl
+    /// zoo/<bug>` makes — runs seeds 0, 1, 2, ... until one violates an invariant unexpectedly; then the base,
+    /// `zoo`, runs every seed and must violate nothing unexpected (a false alarm is as bad as a miss). Prints a
+    /// table (bug, seeds to first detection, the invariant that caught it, the reproduction command) and the
+    /// median; progress goes to stderr. With --out, each detection is shrunk and written there as a scenario file.
+    /// Exit status 1 if a bug was missed or the base failed.
+    ///
+    /// Example: `sksim zoo --seeds 200 --bug key-id-global --bug skipped-key-kept --jobs 2 --out zoo-out`
+    Zoo(ZooArgs),
 }
 
 // The flags several commands share, each declared once and flattened into the commands that take it. A command
@@ -184,8 +197,8 @@ struct OverrideArgs {
     /// Override the scenario's seed.
     #[arg(long)]
     seed: Option<u64>,
-    /// Override the implementation: reference, reference/SUITE, accord, chatalot, p2p, or external:COMMAND
-    /// (an adapter program; see docs/external-protocol.md).
+    /// Override the implementation: reference, reference/SUITE, accord, chatalot, p2p, zoo, zoo/BUG (the zoo of
+    /// planted bugs, docs/zoo.md), or external:COMMAND (an adapter program; see docs/external-protocol.md).
     #[arg(long = "impl", value_name = "IMPLEMENTATION")]
     implementation: Option<String>,
 }
@@ -328,6 +341,30 @@ struct SweepArgs {
     jobs: JobsArgs,
 }
 
+/// `sksim zoo`'s arguments.
+#[derive(Args, Debug)]
+struct ZooArgs {
+    /// Seeds to try per bug: 0..N.
+    #[arg(long, default_value_t = 200)]
+    seeds: u64,
+    /// Hunt only this bug (repeat for several; default: every bug of the zoo).
+    #[arg(long = "bug", value_name = "NAME", value_parser = parse_zoo_bug)]
+    bugs: Vec<crate::implementations::zoo::Bug>,
+    /// Longest active phase a drawn scenario may have (virtual time), as `sksim sweep --budget`.
+    #[arg(long, default_value = "1h")]
+    budget: String,
+    /// Shrink each detection and write it here as `zoo-<bug>-seed-N.toml` (nothing is shrunk without it).
+    #[arg(long = "out", value_name = "DIR")]
+    dir: Option<PathBuf>,
+    #[command(flatten)]
+    jobs: JobsArgs,
+}
+
+/// A zoo bug's name, as `--bug` takes it.
+fn parse_zoo_bug(text: &str) -> Result<crate::implementations::zoo::Bug, String> {
+    crate::scenario::parse_bug(text)
+}
+
 /// `sksim merge`'s arguments.
 #[derive(Args, Debug)]
 struct MergeArgs {
@@ -374,6 +411,7 @@ pub fn main_with(
         Command::Check(args) => check(&args.files, out, err),
         Command::List => list(out),
         Command::Demo(args) => demo(args.seed, out),
+        Command::Zoo(args) => zoo::zoo_command(&args, out, err),
     };
     result.unwrap_or_else(|failure| report_failure(failure, err))
 }
@@ -1437,6 +1475,19 @@ fn mutation_lines() -> Vec<(String, String)> {
     lines
 }
 
+/// The zoo's lines for `sksim list`: the base, then each bug with what it plants.
+pub fn zoo_entries() -> Vec<(String, String)> {
+    use crate::implementations::zoo::Bug;
+    let base = format!(
+        "{} ({} planted bugs, one per zoo/<bug>; docs/zoo.md)",
+        crate::implementations::registry::ZOO.description,
+        Bug::ALL.len()
+    );
+    std::iter::once(("zoo".to_owned(), base))
+        .chain(Bug::ALL.map(|bug| (format!("zoo/{bug}"), bug.description().to_owned())))
+        .collect()
+}
+
 fn list(out: &mut dyn Write) -> Result<u8, Failure> {
     let invariants = crate::checkers::Invariant::ALL.map(|i| (i.name(), i.description()));
     let implementations = implementations();
@@ -1446,8 +1497,14 @@ fn list(out: &mut dyn Write) -> Result<u8, Failure> {
     );
     let mutations = mutation_lines();
     let mutations: Vec<(&str, &str)> = mutations.iter().map(|(f, m)| (f.as_str(), m.as_str())).collect();
-    let sections: [(&str, &[(&str, &str)]); 6] = [
+    let zoo_owned = zoo_entries();
+    let zoo: Vec<(&str, &str)> = zoo_owned.iter().map(|(n, d)| (n.as_str(), d.as_str())).collect();
+    let sections: [(&str, &[(&str, &str)]); 7] = [
         ("implementations (--impl, `implementation`)", &implementations),
+        (
+            "the zoo of planted bugs (--impl zoo/<bug>; `sksim zoo` hunts them)",
+            &zoo,
+        ),
         ("suites (`suite`, reference/<suite>)", &SUITES),
         ("policies (--policy, `policy`; combine with +)", &POLICIES),
         ("attacks (`kind` of an attack event)", &ATTACKS),

@@ -236,10 +236,7 @@ fn members_named(action: &Action) -> Vec<usize> {
         | Action::Rotate { member } => vec![*member],
         Action::Partition { members, .. } => members.clone(),
         Action::Attack {
-            by,
-            target,
-            options,
-            ..
+            by, target, options, ..
         } => {
             let mut named = vec![*target];
             if let Attacker::Member(m) = by {
@@ -290,10 +287,7 @@ fn relabel(action: &Action, f: &dyn Fn(usize) -> usize) -> Action {
         | Action::Rotate { member } => *member = f(*member),
         Action::Partition { members, .. } => members.iter_mut().for_each(|m| *m = f(*m)),
         Action::Attack {
-            by,
-            target,
-            options,
-            ..
+            by, target, options, ..
         } => {
             *target = f(*target);
             if let Attacker::Member(m) = by {

@@ -578,7 +578,7 @@ fn list_names_exactly_what_the_parsers_accept() {
 #[test]
 fn help_shows_an_example_for_every_command() {
     for command in [
-        "run", "compare", "shrink", "sweep", "merge", "check", "list", "demo",
+        "run", "compare", "shrink", "sweep", "merge", "check", "list", "demo", "zoo",
     ] {
         let (status, out, _) = sksim(&[command, "--help"]);
         assert_eq!(status, EXIT_OK);

@@ -20,7 +20,7 @@ use sksim::scenario::ImplementationSpec;
 #[derive(Debug, Parser)]
 #[command(name = "sksim-adapter", version)]
 struct Args {
-    /// The implementation: reference, reference/SUITE, accord, chatalot or p2p.
+    /// The implementation: reference, reference/SUITE, accord, chatalot, p2p, zoo or zoo/BUG.
     implementation: String,
     /// Misbehave at a request, to test sksim: KIND@N with KIND crash, hang, garbage, wrong-id or bad-reason.
     #[arg(long = "fault", value_name = "KIND@N", value_parser = Fault::parse)]

@@ -12,6 +12,7 @@ pub mod reference;
 pub mod registry;
 #[cfg(test)]
 pub(crate) mod test_support;
+pub mod zoo;
 
 use senderkeys::SharedMemo;
 use senderkeys::consts::{SIGNATURE_BYTES, SIGNING_PUBLIC_KEY_BYTES};

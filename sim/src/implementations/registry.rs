@@ -116,6 +116,22 @@ pub const P2P: BuiltIn = BuiltIn {
     sender_states_max: Some(1),
 };
 
+/// `zoo`: the zoo base, a correct implementation in which `zoo/<bug>` plants one flaw each
+/// ([`crate::implementations::zoo::Bug`]). Not in [`BUILT_INS`]: `sksim list` shows the zoo in its own section.
+pub const ZOO: BuiltIn = BuiltIn {
+    name: "zoo",
+    description: "the zoo base: a correct Sender Keys implementation speaking hardened, written in sksim; \
+                  zoo/<bug> plants one classic flaw",
+    suite: Some(SuiteId::Hardened),
+    transport: Transport::Pairwise,
+    // Every message carries an Ed25519 signature over every byte before it (the hardened format).
+    signs: Signs::Always,
+    // The base holds every invariant, as the reference does: a planted bug's violation is never documented, so the
+    // sweep reports it as unexpected.
+    documented: &[],
+    sender_states_max: Some(senderkeys::consts::SENDER_STATES_MAX),
+};
+
 /// Every built-in implementation, in the order `sksim list` shows them.
 pub const BUILT_INS: [&BuiltIn; 4] = [&REFERENCE, &ACCORD, &CHATALOT, &P2P];
 

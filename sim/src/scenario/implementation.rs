@@ -9,16 +9,18 @@ use super::parse::echo;
 use crate::external::ExternalFactory;
 use crate::implementation::ImplementationFactory;
 use crate::implementations::registry::{self, BuiltIn};
+use crate::implementations::zoo::{Bug, Zoo};
 use crate::implementations::{accord, chatalot, p2p, reference};
 use crate::suggest::nearest as suggest;
 
 /// Implementation names, as `implementation` accepts them before any `/` or `:`.
 /// Every implementation name `parse` knows: the built-ins', and `external`.
-const IMPLEMENTATION_NAMES: [&str; 5] = [
+const IMPLEMENTATION_NAMES: [&str; 6] = [
     registry::BUILT_INS[0].name,
     registry::BUILT_INS[1].name,
     registry::BUILT_INS[2].name,
     registry::BUILT_INS[3].name,
+    registry::ZOO.name,
     "external",
 ];
 
@@ -33,6 +35,8 @@ pub enum ImplementationSpec {
     Chatalot,
     /// The model of the peer-to-peer sketch.
     P2p,
+    /// The zoo base (`zoo`), or the base with one planted bug (`zoo/<bug>`).
+    Zoo(Option<Bug>),
     /// An external adapter, started with this command line (see [`crate::external`]).
     External(String),
 }
@@ -45,6 +49,7 @@ impl ImplementationSpec {
             ImplementationSpec::Accord => Some(&registry::ACCORD),
             ImplementationSpec::Chatalot => Some(&registry::CHATALOT),
             ImplementationSpec::P2p => Some(&registry::P2P),
+            ImplementationSpec::Zoo(_) => Some(&registry::ZOO),
             ImplementationSpec::External(_) => None,
         }
     }
@@ -74,7 +79,7 @@ impl ImplementationSpec {
     }
 
     /// Parses an implementation name: `reference` (suite `hardened`), `reference/<suite>` (the form reports
-    /// use), `accord`, `chatalot`, `p2p` or `external:<command line>`.
+    /// use), `accord`, `chatalot`, `p2p`, `zoo`, `zoo/<bug>` or `external:<command line>`.
     ///
     /// # Errors
     ///
@@ -99,11 +104,13 @@ impl ImplementationSpec {
             ("accord", None) => Ok(ImplementationSpec::Accord),
             ("chatalot", None) => Ok(ImplementationSpec::Chatalot),
             ("p2p", None) => Ok(ImplementationSpec::P2p),
+            ("zoo", None) => Ok(ImplementationSpec::Zoo(None)),
+            ("zoo", Some(name)) => parse_bug(name).map(|bug| ImplementationSpec::Zoo(Some(bug))),
             ("accord" | "chatalot" | "p2p", Some(_)) => Err(format!(
                 "`{head}` takes no suite (only `reference` does); write `{head}`"
             )),
             _ => {
-                let expected = "expected reference, reference/<suite>, accord, chatalot, p2p or \
+                let expected = "expected reference, reference/<suite>, accord, chatalot, p2p, zoo, zoo/<bug> or \
                                 external:<command line>";
                 let suites = SuiteId::ALL.map(SuiteId::name);
                 // A suite where an implementation belongs: the reference speaks it.
@@ -167,6 +174,7 @@ impl ImplementationSpec {
             ImplementationSpec::Accord => Ok(Box::new(accord::Accord)),
             ImplementationSpec::Chatalot => Ok(Box::new(chatalot::Chatalot)),
             ImplementationSpec::P2p => Ok(Box::new(p2p::P2p)),
+            ImplementationSpec::Zoo(bug) => Ok(Box::new(Zoo { bug: *bug })),
             ImplementationSpec::External(command) => {
                 Ok(Box::new(ExternalFactory::start(command, adapter_timeout)?))
             }
@@ -181,9 +189,31 @@ impl fmt::Display for ImplementationSpec {
             ImplementationSpec::Accord => f.write_str("accord"),
             ImplementationSpec::Chatalot => f.write_str("chatalot"),
             ImplementationSpec::P2p => f.write_str("p2p"),
+            ImplementationSpec::Zoo(None) => f.write_str("zoo"),
+            ImplementationSpec::Zoo(Some(bug)) => write!(f, "zoo/{bug}"),
             ImplementationSpec::External(command) => write!(f, "external:{command}"),
         }
     }
+}
+
+/// Parses a zoo bug's name (`zoo/<bug>`, `sksim zoo --bug`), suggesting the nearest for a misspelt one.
+///
+/// # Errors
+///
+/// A message naming the nearest bug, if one is near.
+pub fn parse_bug(text: &str) -> Result<Bug, String> {
+    if let Some(bug) = Bug::named(text) {
+        return Ok(bug);
+    }
+    let names = Bug::ALL.map(Bug::name);
+    let expected = "`sksim list` shows the zoo's bugs";
+    Err(match suggest(text, &names) {
+        Some(near) => format!(
+            "unknown zoo bug `{}`; did you mean `{near}`? ({expected})",
+            echo(text)
+        ),
+        None => format!("unknown zoo bug `{}`; {expected}", echo(text)),
+    })
 }
 
 /// Parses a suite name, suggesting the nearest for a misspelt one.

@@ -56,7 +56,7 @@ use crate::config::SimConfig;
 use crate::limits::SCENARIO_BYTES_MAX;
 
 pub use expectations::Expectations;
-pub use implementation::ImplementationSpec;
+pub use implementation::{ImplementationSpec, parse_bug};
 pub(crate) use parse::unknown;
 
 /// A parsed scenario file: everything a run needs, and what it is expected to show.
