@@ -665,6 +665,9 @@ class Adapter:
         return {}
 
     def op_rotate(self, r: Request) -> dict:
+        if r.fields.get("iteration", 0) != 0:
+            # The design starts every chain at 0; a chain elsewhere it would silently not start.
+            raise Rejected("unsupported", "this adapter starts every chain at iteration 0")
         random = r.random()
         return {"distribution": b64(self.instance(r).rotate(random))}
 

@@ -275,6 +275,8 @@ struct Sim<'a> {
     /// Envelopes the malicious server will change in flight (`tamper-in-flight`), armed and waiting for their
     /// sender's next envelope.
     interceptions: Vec<tamper::Interception>,
+    /// The implementation refused `create_sender_key_at` (said once; chains then start at 0).
+    start_unsupported: bool,
     quiet: bool,
 }
 
@@ -335,6 +337,7 @@ impl<'a> Sim<'a> {
             retired: BTreeMap::new(),
             reports_retained: None,
             interceptions: Vec::new(),
+            start_unsupported: false,
             quiet: false,
         }
     }

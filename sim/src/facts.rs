@@ -77,6 +77,15 @@ pub enum Fact {
         /// How many keys of the sender the receiver held after dropping it.
         retained: usize,
     },
+    /// A stale-distribution attack re-delivered one of `target`'s keys that `newer_keys` keys of the target had
+    /// followed: a receiver that remembers fewer keys than that (the ones it holds and the ids of those it retired)
+    /// cannot tell the key is old, installs it again, and accepts its replayed messages.
+    StaleKeyRedelivered {
+        /// Whose key.
+        target: usize,
+        /// How many keys the target made after it.
+        newer_keys: usize,
+    },
     /// At the end of the run, a receiver had not decrypted a message whose key it had dropped (a
     /// [`Fact::StateRetired`] before): the message was lost to the retirement. One per `delivery` violation it
     /// explains.

@@ -70,6 +70,13 @@ pub struct SentMessage {
     pub duplicated: Bitset,
     /// Recipients that accepted it as genuine.
     pub delivered: Bitset,
+    /// Recipients whose queue of envelopes waiting for a key discarded it at sksim's bound
+    /// ([`PENDING_ENVELOPES_MAX`](crate::limits::PENDING_ENVELOPES_MAX)): the harness dropped it, not the
+    /// implementation, so it is not owed (counted as `discarded_waiting_for_a_key`).
+    pub discarded: Bitset,
+    /// Written by the adversary: an insider's jump along its own chain (`forge` with itself as the target). It is
+    /// its sender's message (authentic), but not a secret the adversary could learn: no secrecy invariant counts it.
+    pub by_adversary: bool,
 }
 
 /// Bytes at the start of every generated plaintext: message index (8, little-endian) and sender index (4).
@@ -128,6 +135,8 @@ mod tests {
             arrived: Bitset::default(),
             duplicated: Bitset::default(),
             delivered: Bitset::default(),
+            discarded: Bitset::default(),
+            by_adversary: false,
         };
         let messages = vec![msg(4), msg(5)];
         let text = plaintext(1, 5, 40);

@@ -65,7 +65,8 @@ pub enum Transport {
 ///
 /// Built-in implementations call [`WorkBudget::step`] once per chain step; when it fails they must return its
 /// rejection at once, leaving whatever state they have. The engine records `bounded-state` when an operation
-/// exhausts its budget or takes more steps than the protocol's bound ([`senderkeys::consts::FORWARD_JUMP_MAX`]).
+/// exhausts its budget or takes more steps than the protocol's bound allows (a jump of [`senderkeys::consts::FORWARD_JUMP_MAX`]: that
+/// many skipped keys and the message's own, one step more).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WorkBudget {
     steps: u64,

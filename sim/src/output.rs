@@ -106,6 +106,9 @@ pub struct Metrics {
     pub rejections: BTreeMap<String, u64>,
     /// Copies the network lost.
     pub lost_by_network: u64,
+    /// Copies discarded while waiting for a key, past sksim's bound on the envelopes a member keeps waiting
+    /// (`PENDING_ENVELOPES_MAX`): not owed, and counted here so that nothing is dropped silently.
+    pub discarded_waiting_for_a_key: u64,
     /// Distribution messages sent.
     pub distribution_messages: u64,
     /// Their bytes, as they travel.
@@ -183,6 +186,7 @@ impl JsonReport {
             rejected: counts.rejections.values().sum(),
             rejections: counts.rejections.clone(),
             lost_by_network: counts.lost_by_network,
+            discarded_waiting_for_a_key: counts.pending_overflow,
             distribution_messages: report.distribution.total.messages,
             distribution_bytes: report.distribution.total.bytes,
             distribution_rejections: counts.distribution_rejections.clone(),
@@ -268,7 +272,7 @@ impl JsonReport {
             ("retries after a key came", m.retries.to_string()),
             ("decrypted", m.decrypted.to_string()),
             ("rejected", rejected_line(m.rejected, &m.rejections)),
-            ("lost by the network", m.lost_by_network.to_string()),
+            ("lost by the network", lost_line(m)),
             ("delivery ratio", format!("{:.6}", m.delivery_ratio)),
             (
                 "undecryptable",
@@ -353,6 +357,17 @@ fn adapter_lines(adapter: &AdapterReport) -> String {
         let _ = writeln!(out, "  - {incident}");
     }
     out
+}
+
+/// Copies lost by the network, and (only when there are any) copies discarded waiting for a key.
+fn lost_line(m: &Metrics) -> String {
+    match m.discarded_waiting_for_a_key {
+        0 => m.lost_by_network.to_string(),
+        discarded => format!(
+            "{}; {discarded} more discarded waiting for a key (sksim's bound, not owed)",
+            m.lost_by_network
+        ),
+    }
 }
 
 fn rejected_line(total: u64, by_reason: &BTreeMap<String, u64>) -> String {

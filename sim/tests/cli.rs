@@ -379,6 +379,7 @@ fn the_json_report_is_exact() {
             "rejected": 0,
             "rejections": {},
             "lost_by_network": 0,
+            "discarded_waiting_for_a_key": 0,
             "distribution_messages": 32,
             "distribution_bytes": 5632,
             "distribution_rejections": {},

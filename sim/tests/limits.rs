@@ -250,3 +250,33 @@ fn the_adapter_serves_a_line_of_the_maximum_length_and_stops_at_a_longer_one() {
     assert_eq!(past.len(), 1, "nothing is read after a line too long: {past:?}");
     assert!(past[0].ok.is_none() && past[0].error.is_some(), "{past:?}");
 }
+
+/// A scenario with one forge event of the given attacker and options (a malicious server, four members).
+fn forge(by: &str, target: u32, ahead: u64, repeat: u64) -> Result<Scenario, sksim::scenario::ScenarioError> {
+    let text = format!(
+        "name = \"forge\"\nduration = \"10m\"\n[group]\nmembers = 4\n[server]\nbehaviour = \"malicious\"\n\
+         [[event]]\nat = \"1m\"\naction = \"attack\"\nkind = \"forge\"\nby = {by}\ntarget = {target}\n\
+         ahead = {ahead}\nrepeat = {repeat}\n"
+    );
+    sksim::scenario::parse("forge.toml", &text)
+}
+
+#[test]
+fn a_forge_repeats_up_to_its_maximum_and_no_more() {
+    use sksim::limits::FORGE_REPEAT_MAX;
+    let max = u64::from(FORGE_REPEAT_MAX);
+    assert!(forge("\"server\"", 1, 1, max).is_ok());
+    let past = forge("\"server\"", 1, 1, max + 1).expect_err("past the maximum");
+    assert!(past.to_string().contains("repeat"), "{past}");
+}
+
+#[test]
+fn an_insiders_forgeries_reach_up_to_their_maximum_and_no_further() {
+    use sksim::limits::KEYED_FORGERY_REACH_MAX;
+    let reach = u64::from(KEYED_FORGERY_REACH_MAX);
+    assert!(forge("1", 1, reach / 4, 4).is_ok());
+    let past = forge("1", 1, reach / 4 + 1, 4).expect_err("past the reach");
+    assert!(past.to_string().contains("KEYED_FORGERY_REACH_MAX"), "{past}");
+    // The server's forgeries without keys are not written along a chain: no reach limit.
+    assert!(forge("\"server\"", 1, reach, 4).is_ok());
+}

@@ -15,7 +15,8 @@ pub(super) const DEFINITION: Definition = Definition {
 
 /// The delivery rule: the (message, receiver) pairs a run owes at its end — every message of a sender still in
 /// the group, to every member still in the group that the sender knew of when it sent (`expected`) and at which a
-/// copy arrived. Copies the network lost for good are not owed; nor are the messages of a sender that left or was
+/// copy arrived. Copies the network lost for good are not owed, nor copies sksim's own queue of envelopes waiting
+/// for a key discarded at its bound (`discarded`); nor are the messages of a sender that left or was
 /// removed (receivers delete what they held of it, as the designs require), nor those of an insider that sent the
 /// group key material the adversary made of its own (`honest` is false for it: an insider that corrupts its own
 /// key loses its own messages by its own hand). The engine reports each owed pair that was not decrypted as an
@@ -33,7 +34,9 @@ pub fn owed<'a>(
             message
                 .expected
                 .iter()
-                .filter(move |&to| present(to) && message.arrived.contains(to))
+                .filter(move |&to| {
+                    present(to) && message.arrived.contains(to) && !message.discarded.contains(to)
+                })
                 .map(move |to| (id, to))
         })
 }

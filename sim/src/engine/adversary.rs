@@ -353,6 +353,10 @@ impl Sim<'_> {
         id: usize,
         index: usize,
     ) {
+        if self.messages[id].by_adversary {
+            // The adversary wrote it: it is no secret of anyone's.
+            return;
+        }
         let sender = self.messages[id].sender;
         let sender_id = self.members[sender].id.clone();
         let Some(plaintext) = try_decrypt(snapshot, &sender_id, &self.messages[id].envelope) else {
@@ -396,7 +400,10 @@ impl Sim<'_> {
             return;
         };
         let earlier: Vec<usize> = (0..self.messages.len())
-            .filter(|&id| self.messages[id].sent_at < joined_at && self.messages[id].sender != newcomer)
+            .filter(|&id| {
+                let message = &self.messages[id];
+                message.sent_at < joined_at && message.sender != newcomer && !message.by_adversary
+            })
             .collect();
         for id in earlier {
             let sender = self.messages[id].sender;

@@ -162,7 +162,7 @@ impl Sim<'_> {
     }
 
     /// An insider writes `repeat` messages in the target's name with the copy of the target's chain it holds as a
-    /// receiver, each `ahead` past the one before. Unsigned designs accept them; signed ones must refuse the
+    /// receiver, each `ahead` past where that copy is (it moves past each forgery it accepts: an unsigned design's). Unsigned designs accept them; signed ones must refuse the
     /// insider's own signature. An insider "forging" as itself jumps its own chain instead ([`Sim::own_chain_jumps`]).
     fn insider_forgery(&mut self, insider: usize, target: usize, options: &AttackOptions) {
         if insider == target {
@@ -171,12 +171,30 @@ impl Sim<'_> {
         let text = format!("forged as m{target} by insider m{insider}").into_bytes();
         let target_id = self.members[target].id.clone();
         let (ahead, repeat) = (options.ahead.unwrap_or(1), options.repeat.unwrap_or(1));
+        // Past the first forgery, a copy of the insider's state writes the rest, walked past each it accepts.
+        let (mut walker, mut first): (
+            Option<Box<dyn crate::implementation::Implementation>>,
+            Option<Vec<u8>>,
+        ) = (None, None);
         let settle = 2 * self.config.network.latency_max.max(1) + 1;
         for k in 1..=repeat {
-            let distance = ahead.saturating_mul(k);
-            let (imp, rng) = (&self.members[insider].imp, &mut self.adversary_rng);
-            match guarded(|| imp.forge_ahead_as(&target_id, None, distance, rng, &text)) {
+            if k == 2 {
+                walker = self.clone_state(insider);
+                if let (Some(walker), Some(first)) = (&mut walker, first.take()) {
+                    let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
+                    let _ = guarded(|| walker.decrypt(&target_id, &first, &mut budget));
+                }
+            }
+            let rng = &mut self.adversary_rng;
+            let imp = walker.as_ref().unwrap_or(&self.members[insider].imp);
+            match guarded(|| imp.forge_ahead_as(&target_id, None, ahead, rng, &text)) {
                 Ok(Ok(bytes)) => {
+                    if let Some(walker) = &mut walker {
+                        let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
+                        let _ = guarded(|| walker.decrypt(&target_id, &bytes, &mut budget));
+                    } else if repeat > 1 {
+                        first = Some(bytes.clone());
+                    }
                     let crafted = Crafted::WithKeys { exposure: None };
                     let receivers = self.receivers_of_crafted(target, Attacker::Member(insider));
                     let at = self.now + settle * u64::from(k - 1);
@@ -192,8 +210,8 @@ impl Sim<'_> {
     }
 
     /// A malicious insider jumps its own chain: `repeat` messages, each `ahead` iterations past the one before,
-    /// written with another member's receiver copy of the insider's chain (what the insider knows anyway) and its
-    /// own signing key. They are the insider's own messages (authentic, and recorded as sent by it) but not owed:
+    /// written with a copy of another member's receiver state for the insider's chain (what the insider knows
+    /// anyway), walked forward past each jump, and the insider's own signing key. They are the insider's own messages (authentic, and recorded as sent by it) but not owed:
     /// an insider that burns its own chain loses its own messages. What they cost the receivers — skipped keys
     /// derived, a cache that grows across jumps that are each inside the window — is judged by `bounded-state`.
     fn own_chain_jumps(&mut self, insider: usize, options: &AttackOptions) {
@@ -203,18 +221,25 @@ impl Sim<'_> {
         let Some(holder) = holder else {
             return self.attack_skipped("no other member holds the insider's chain to write from");
         };
+        // The insider's view of its chain: a copy of a receiver's, walked forward past each jump it writes.
+        let Some(mut walker) = self.clone_state(holder) else {
+            return self.attack_skipped("the holder's state could not be copied to write from");
+        };
         let signing = guarded(|| self.members[insider].imp.signing_key()).ok().flatten();
         let insider_id = self.members[insider].id.clone();
         let (ahead, repeat) = (options.ahead.unwrap_or(1), options.repeat.unwrap_or(1));
         let settle = 2 * self.config.network.latency_max.max(1) + 1;
         self.members[insider].misbehaved = true;
         for k in 1..=repeat {
-            let id = self.messages.len();
-            let plaintext = ground_truth::plaintext(id, insider, self.config.plaintext_bytes);
-            let distance = ahead.saturating_mul(k);
-            let (imp, rng) = (&self.members[holder].imp, &mut self.adversary_rng);
-            match guarded(|| imp.forge_ahead_as(&insider_id, signing.as_deref(), distance, rng, &plaintext)) {
-                Ok(Ok(bytes)) => self.jump_message(insider, bytes, self.now + settle * u64::from(k - 1)),
+            let plaintext =
+                ground_truth::plaintext(self.messages.len(), insider, self.config.plaintext_bytes);
+            let rng = &mut self.adversary_rng;
+            match guarded(|| walker.forge_ahead_as(&insider_id, signing.as_deref(), ahead, rng, &plaintext)) {
+                Ok(Ok(bytes)) => {
+                    let mut budget = WorkBudget::new(WORK_BUDGET_STEPS);
+                    let _ = guarded(|| walker.decrypt(&insider_id, &bytes, &mut budget));
+                    self.jump_message(insider, bytes, self.now + settle * u64::from(k - 1));
+                }
                 Ok(Err(rejection)) => {
                     let why = format!("the insider could not write ahead: {}", rejection.reason);
                     return self.attack_skipped(&why);
@@ -242,12 +267,13 @@ impl Sim<'_> {
             arrived: Bitset::with_len(members),
             duplicated: Bitset::default(),
             delivered: Bitset::with_len(members),
+            discarded: Bitset::default(),
+            by_adversary: true,
         });
         for to in self.active().filter(|&m| m != insider).collect::<Vec<_>>() {
             let arrival = self.network.reliable(at);
             self.schedule(arrival, Event::Deliver { message: id, to });
         }
-        self.adversary_attempts(id);
     }
 
     /// The crafted bytes reach every member but the target and the attacker, as if from the target.
@@ -378,14 +404,12 @@ impl Sim<'_> {
             .get(&target)
             .map(Vec::as_slice)
             .unwrap_or_default();
-        let Some((_, stale, members_then)) = keys
-            .iter()
-            .rev()
-            .find(|(created, _, _)| *created <= sent_at)
-            .cloned()
-        else {
+        let Some(index) = keys.iter().rposition(|(created, _, _)| *created <= sent_at) else {
             return self.attack_skipped("the target has distributed no key");
         };
+        let (_, stale, members_then) = keys[index].clone();
+        let newer_keys = keys.len() - 1 - index;
+        self.fact(Fact::StaleKeyRedelivered { target, newer_keys });
         let sealed = self.factory.transport() != Transport::ServerPlaintext;
         // Over sealed channels the server can only replay what it relayed: to members who were there when the
         // distribution went out. A server that stores plaintext records can serve them to anyone.

@@ -140,6 +140,8 @@ impl Sim<'_> {
             arrived,
             duplicated,
             delivered,
+            discarded: Bitset::default(),
+            by_adversary: false,
         });
         self.adversary_attempts(id);
         self.schedule_stolen_key_forgeries(sender);
@@ -147,11 +149,16 @@ impl Sim<'_> {
 
     /// `member` creates a fresh sender key (first key or rotation) and sends it to every other current member.
     pub(super) fn create_and_distribute(&mut self, member: usize) {
-        let start = self.config.start_iteration;
+        let start = if self.start_unsupported {
+            0
+        } else {
+            self.config.start_iteration
+        };
         let m = &mut self.members[member];
         let (imp, keys) = (&mut m.imp, &mut m.keys);
         let mut created = guarded(|| imp.create_sender_key_at(keys, start));
         if start != 0 && matches!(&created, Ok(Err(r)) if r.reason == UNSUPPORTED) {
+            self.start_unsupported = true;
             self.without_effect(format!(
                 "start_iteration {start}: the implementation starts every chain at 0 (create_sender_key_at is \
                  unsupported)"

@@ -692,9 +692,18 @@ impl Drop for Instance {
 
 impl Implementation for Instance {
     fn create_sender_key(&mut self, rng: &mut dyn CryptoRng) -> Result<Vec<u8>, Rejection> {
+        self.create_sender_key_at(rng, 0)
+    }
+
+    fn create_sender_key_at(
+        &mut self,
+        rng: &mut dyn CryptoRng,
+        iteration: u32,
+    ) -> Result<Vec<u8>, Rejection> {
         let answer: DistributionAnswer = self.call(Op::Rotate {
             instance: self.handle,
             random: random(rng),
+            iteration,
         })?;
         self.bytes("rotate", "distribution", &answer.distribution)
     }

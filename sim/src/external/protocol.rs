@@ -84,6 +84,10 @@ pub enum Op {
         instance: u64,
         /// Base64 of [`RANDOM_BYTES`] random bytes.
         random: String,
+        /// The iteration the fresh chain starts at (`Implementation::create_sender_key_at`); absent means 0. An
+        /// adapter that cannot start a chain elsewhere refuses any other value as `unsupported`.
+        #[serde(default, skip_serializing_if = "is_zero")]
+        iteration: u32,
     },
     /// The distribution of the current own sender key. Answer: [`DistributionAnswer`].
     Distribution {
@@ -354,6 +358,12 @@ pub struct SigningKey {
 pub struct Forged {
     /// Base64 of the forged envelope.
     pub envelope: String,
+}
+
+/// Whether `rotate`'s `iteration` is the default (and so left out of the request).
+#[allow(clippy::trivially_copy_pass_by_ref)]
+fn is_zero(iteration: &u32) -> bool {
+    *iteration == 0
 }
 
 /// The default of `forge_as`'s `ahead`.

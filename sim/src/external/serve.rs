@@ -264,7 +264,11 @@ impl Server<'_> {
             } => self.create(instance, &group, &member),
             Op::Import { instance, state } => self.import(instance, &state),
             Op::Drop { instance } => self.drop_instance(instance),
-            Op::Rotate { instance, random } => self.rotate(instance, &random),
+            Op::Rotate {
+                instance,
+                random,
+                iteration,
+            } => self.rotate(instance, &random, iteration),
             Op::Distribution { instance } => Ok(distribution(self.instance(instance)?.distribution())),
             Op::ProcessDistribution {
                 instance,
@@ -341,9 +345,11 @@ impl Server<'_> {
     }
 
     /// `rotate`: a new sender key, answered with its distribution.
-    fn rotate(&mut self, instance: u64, random: &str) -> Result<Outcome, String> {
+    fn rotate(&mut self, instance: u64, random: &str, iteration: u32) -> Result<Outcome, String> {
         let mut rng = rng(random)?;
-        Ok(distribution(self.instance(instance)?.create_sender_key(&mut rng)))
+        Ok(distribution(
+            self.instance(instance)?.create_sender_key_at(&mut rng, iteration),
+        ))
     }
 
     /// `process-distribution`: another member's distribution, received.

@@ -40,6 +40,10 @@ pub struct BuiltIn {
     /// How many keys of one sender a receiver retains at most, when the design bounds it: a message under a key
     /// dropped at that bound is lost by design, anywhere else it is a bug.
     pub sender_states_max: Option<usize>,
+    /// How many ids of a sender's retired keys a receiver remembers besides the keys it retains, when the design
+    /// refuses a distribution naming one: a key older than both bounds together is forgotten, and a stale
+    /// distribution of it installs it again (by design); a younger one re-installed is a bug.
+    pub retired_keys_max: Option<usize>,
 }
 
 /// `reference`: the `senderkeys` state machine.
@@ -52,6 +56,7 @@ pub const REFERENCE: BuiltIn = BuiltIn {
     signs: Signs::BySuite,
     documented: &[],
     sender_states_max: Some(senderkeys::consts::SENDER_STATES_MAX),
+    retired_keys_max: Some(senderkeys::consts::RETIRED_KEY_IDS_MAX),
 };
 
 /// `accord`: a model of Accord's design.
@@ -66,6 +71,7 @@ pub const ACCORD: BuiltIn = BuiltIn {
     // weakness 14); one state per sender loses messages in flight across a rotation (delivery, weakness 10).
     documented: &[Invariant::ReplayRejection, Invariant::Delivery],
     sender_states_max: Some(1),
+    retired_keys_max: None,
 };
 
 /// `chatalot`: a model of Chatalot.
@@ -92,6 +98,7 @@ pub const CHATALOT: BuiltIn = BuiltIn {
         Invariant::Delivery,
     ],
     sender_states_max: Some(1),
+    retired_keys_max: None,
 };
 
 /// `p2p`: a model of the peer-to-peer sketch.
@@ -114,6 +121,7 @@ pub const P2P: BuiltIn = BuiltIn {
         Invariant::Delivery,
     ],
     sender_states_max: Some(1),
+    retired_keys_max: None,
 };
 
 /// `zoo`: the zoo base, a correct implementation in which `zoo/<bug>` plants one flaw each
@@ -130,6 +138,7 @@ pub const ZOO: BuiltIn = BuiltIn {
     // sweep reports it as unexpected.
     documented: &[],
     sender_states_max: Some(senderkeys::consts::SENDER_STATES_MAX),
+    retired_keys_max: Some(senderkeys::consts::RETIRED_KEY_IDS_MAX),
 };
 
 /// Every built-in implementation, in the order `sksim list` shows them.

@@ -92,6 +92,7 @@ struct Features {
     attacks: bool,
     tampering: bool,
     high_start: bool,
+    jumps: bool,
 }
 
 impl Features {
@@ -120,6 +121,7 @@ impl Features {
             attacks: dice.coin(),
             tampering: dice.one_in(3),
             high_start: dice.one_in(8),
+            jumps: dice.one_in(3),
         }
     }
 }
@@ -171,6 +173,44 @@ fn attack_template(dice: &mut Dice) -> Template {
     Template::Attack {
         kind,
         by_server,
+        options,
+    }
+}
+
+/// The drawn attacks (feature `attacks`) and an insider's jumps (feature `jumps`), each at a time `at` draws.
+fn attack_templates(
+    dice: &mut Dice,
+    f: &Features,
+    at: &dyn Fn(&mut Dice) -> Micros,
+    templates: &mut Vec<(Micros, Template)>,
+) {
+    if f.attacks {
+        for _ in 0..dice.uniform(1, 6) {
+            let attack = attack_template(dice);
+            templates.push((at(dice), attack));
+        }
+    }
+    if f.jumps {
+        for _ in 0..dice.uniform(1, 3) {
+            let attack = jump_template(dice);
+            templates.push((at(dice), attack));
+        }
+    }
+}
+
+/// An insider's forgeries at a distance (swarm feature `jumps`): at the window's edges, repeated so that jumps each
+/// inside the skipped-key window add up past its bound; half of them along its own chain.
+fn jump_template(dice: &mut Dice) -> Template {
+    let ahead = DRAWN_AHEAD[dice.index(DRAWN_AHEAD.len() - 1)];
+    let repeat = u32::try_from(dice.log_uniform(1, 64)).unwrap_or(1);
+    let options = AttackOptions {
+        ahead: Some(ahead),
+        repeat: Some(repeat.min(KEYED_FORGERY_REACH_MAX / ahead).max(1)),
+        ..AttackOptions::default()
+    };
+    Template::Attack {
+        kind: AttackKind::Forge,
+        by_server: false,
         options,
     }
 }
@@ -394,12 +434,7 @@ pub fn draw(seed: u64, implementation: &ImplementationSpec, budget_us: Micros) -
             templates.push((at(&mut dice), Template::Compromise { scope, insider }));
         }
     }
-    if f.attacks {
-        for _ in 0..dice.uniform(1, 6) {
-            let attack = attack_template(&mut dice);
-            templates.push((at(&mut dice), attack));
-        }
-    }
+    attack_templates(&mut dice, &f, &at, &mut templates);
     let actions = assign_members(&mut dice, config.members, &templates);
     // A server that attacks is malicious; what cannot happen where it was drawn (a member acting after it left,
     // `online` for a member who is not offline) is left out, as a scenario file could not say it.

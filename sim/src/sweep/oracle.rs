@@ -149,6 +149,14 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
     if happened.departure && !scenario.config.policy.on_removal {
         allowed.insert(Invariant::PostRemovalSecrecy);
     }
+    allowed.extend(at_the_bounds(built_in, report));
+    allowed
+}
+
+/// What the run violated exactly where a design's documented bounds on what it remembers say it must, as the
+/// run's facts show it.
+fn at_the_bounds(built_in: Option<&BuiltIn>, report: &Report) -> Vec<Invariant> {
+    let mut allowed = Vec::new();
     // The reference keeps at most `SENDER_STATES_MAX` (5) receiver states per sender, libsignal's limit
     // (core/src/consts.rs; README "The reference state machine"; the registry's `sender_states_max`): when one sender makes more keys than that while
     // earlier ones are still in flight — a partitioned sender's whole backlog leaves at once, a returning member
@@ -159,7 +167,28 @@ pub fn allowed(scenario: &Scenario, report: &Report) -> BTreeSet<Invariant> {
     // documented number of the sender's keys (dropping one while holding fewer, or losing a message otherwise,
     // would be a bug).
     if lost_only_at_the_bound(built_in, report) {
-        allowed.insert(Invariant::Delivery);
+        allowed.push(Invariant::Delivery);
+    }
+    // The reference remembers a sender's `SENDER_STATES_MAX` (5) keys and the ids of its last `RETIRED_KEY_IDS_MAX`
+    // (32) retired ones (core/src/consts.rs; the registry's `retired_keys_max`): a stale distribution of a key older
+    // than that is a key it has never seen as far as it can tell, so it installs it and accepts the replay that
+    // follows, and a full compromise after it reads under it. Weakness 14 past a bound (chains that start near
+    // 2^32 rotate every few messages, so a sweep reaches it). Allowed only when the run's facts show such a key.
+    let memory = built_in.and_then(|b| Some(b.sender_states_max? + b.retired_keys_max?));
+    let forgotten = |f: &Fact| matches!(f, Fact::StaleKeyRedelivered { newer_keys, .. } if memory.is_some_and(|m| *newer_keys >= m));
+    if report.facts.any(forgotten) {
+        allowed.push(Invariant::ReplayRejection);
+        if report.facts.after(forgotten, |f| {
+            matches!(
+                f,
+                Fact::Compromised {
+                    scope: CompromiseScope::Full,
+                    ..
+                }
+            )
+        }) {
+            allowed.push(Invariant::ForwardSecrecy);
+        }
     }
     allowed
 }
