@@ -1416,9 +1416,13 @@ pub const POLICIES: [(&str, &str); 5] = [
 pub const ATTACKS: [(&str, &str); 11] = [
     (
         "forge",
-        "the server: a random envelope in the target's name; an insider: a message written with its copy of the target's chain",
+        "the server: a random envelope in the target's name; an insider: a message written with its copy of the target's \
+         chain (its own: a jump along its own chain); `ahead` and `repeat` for forgeries inside the window and past it",
     ),
-    ("tamper", "a captured envelope of the target with one bit flipped"),
+    (
+        "tamper",
+        "a captured envelope of the target with one bit flipped, or the named `mutation`",
+    ),
     (
         "resplit",
         "a captured envelope with a byte moved between nonce and ciphertext",
