@@ -89,6 +89,8 @@ impl Sim<'_> {
         let mut expected = Bitset::with_len(self.members.len());
         let mut duplicated = Bitset::default();
         let leaves = self.departure(sender);
+        // Asked once per envelope, so a run without tampering pays nothing per copy.
+        let tampers = self.tampers_in_flight();
         for to in self.active().filter(|&to| to != sender).collect::<Vec<_>>() {
             // The server fans out to every current member, but only those the sender knew of could have been
             // given its key for this message (a cut-off sender learns of a join late).
@@ -99,7 +101,7 @@ impl Sim<'_> {
             if copies.is_empty() {
                 self.record.counts.lost_by_network += 1;
             }
-            if let Some(tampered) = self.intercept(sender, to, &envelope) {
+            if tampers && let Some(tampered) = self.intercept(sender, to, &envelope) {
                 copies = self.deliver_tampered(id, sender, to, tampered, copies, leaves);
             }
             if copies.len() > 1 {

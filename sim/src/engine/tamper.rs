@@ -44,6 +44,13 @@ impl Sim<'_> {
         });
     }
 
+    /// Whether the server may change any copy of an envelope now: an interception is armed, or a malicious server
+    /// tampers at a drawn rate.
+    pub(super) fn tampers_in_flight(&self) -> bool {
+        !self.interceptions.is_empty()
+            || (self.config.tampering.ppm != 0 && self.config.server == ServerBehaviour::Malicious)
+    }
+
     /// Whether the server changes `to`'s copy of the envelope `sender` is sending now (`envelope`), and how: an
     /// armed interception first, else the drawn rate of `[server] tamper`.
     pub(super) fn intercept(&mut self, sender: usize, to: usize, envelope: &[u8]) -> Option<Tampered> {
